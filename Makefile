@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test` (and `make ui`).
+# Both set everything up first and are safe to repeat.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+MANIFEST := dbt/target/manifest.json
+
+export MASH_DATA_DIR ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+
+.PHONY: setup run test ui docs lint format clean
+
+setup: $(BIN)/.installed $(MANIFEST)
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(BIN)/.installed: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+$(MANIFEST): $(BIN)/.installed $(shell find dbt/models dbt/seeds dbt/macros dbt/tests dbt/dbt_project.yml -type f 2>/dev/null)
+	cd dbt && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	touch $@
+
+run: setup
+	$(BIN)/mash run
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+ui: setup
+	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
+
+lint: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) $(TOOLS) dbt/target dbt/logs

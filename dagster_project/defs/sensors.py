@@ -1,0 +1,3 @@
+"""Placeholder: the landing-folder sensor lands with the operations issue."""
+
+sensors: list = []

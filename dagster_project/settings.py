@@ -1,0 +1,62 @@
+"""Where the platform keeps its files, read from the environment.
+
+``MASH_DATA_DIR`` is the one variable shared by the Dagster DuckDB resource and the dbt
+profile (``dbt/profiles.yml``); ``MASH_LANDING_DIR`` overrides the landing folder alone.
+"""
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+
+DATA_DIR_ENV = "MASH_DATA_DIR"
+LANDING_DIR_ENV = "MASH_LANDING_DIR"
+PSEUDONYM_KEY_ENV = "MASH_PSEUDONYM_KEY"
+PSEUDONYM_KEY_FILE_ENV = "MASH_PSEUDONYM_KEY_FILE"
+TRIAL_PLAN_ENV = "MASH_TRIAL_PLAN"
+
+LANDING_KINDS = ("contacts", "calls", "schools")
+
+
+def data_dir() -> Path:
+    """The data folder, made absolute and written back so dbt subprocesses agree."""
+    path = Path(os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "data").expanduser().resolve()
+    os.environ[DATA_DIR_ENV] = str(path)
+    return path
+
+
+def landing_dir() -> Path:
+    override = os.environ.get(LANDING_DIR_ENV)
+    return Path(override).expanduser().resolve() if override else data_dir() / "landing"
+
+
+def warehouse_path() -> Path:
+    return data_dir() / "warehouse.duckdb"
+
+
+def published_path() -> Path:
+    return data_dir() / "published" / "mash.duckdb"
+
+
+def quarantine_dir() -> Path:
+    return data_dir() / "quarantine"
+
+
+def reports_dir() -> Path:
+    return data_dir() / "reports"
+
+
+def trial_dir() -> Path:
+    return data_dir() / "trial"
+
+
+def trial_plan_path() -> Path:
+    override = os.environ.get(TRIAL_PLAN_ENV)
+    return Path(override).expanduser().resolve() if override else PROJECT_ROOT / "config" / "trial_plan.yml"
+
+
+def pseudonym_key_file() -> Path:
+    override = os.environ.get(PSEUDONYM_KEY_FILE_ENV)
+    default = Path.home() / ".config" / "mash" / "pseudonym.key"
+    return Path(override).expanduser().resolve() if override else default
