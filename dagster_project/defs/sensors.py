@@ -90,19 +90,20 @@ def evaluate_landing(
         )
     newest_write = max(mtime for _, mtime in pending.values()) / 1e9
     quiet_for = now - newest_write
-    if pending != previous_pending or quiet_for < quiet_seconds:
-        return SensorResult(
-            skip_reason=SkipReason(
-                f"Waiting for {len(pending)} new file(s) to settle: last change "
-                f"{max(quiet_for, 0):.0f}s ago, waiting for {quiet_seconds:.0f}s of quiet."
-            ),
-            cursor=_write_cursor(seen, pending),
+    if quiet_for < quiet_seconds:
+        wait = f"last written {max(quiet_for, 0):.0f}s ago, need {quiet_seconds:.0f}s of quiet"
+    elif pending != previous_pending:
+        wait = "a run starts at the next check if none of them has changed by then"
+    else:
+        run_request = RunRequest(
+            run_key=f"landing-{_batch_key(pending)}",
+            tags={"mash/trigger": "landing", "mash/landing_files": str(len(pending))},
         )
-    run_request = RunRequest(
-        run_key=f"landing-{_batch_key(pending)}",
-        tags={"mash/trigger": "landing", "mash/landing_files": str(len(pending))},
+        return SensorResult(run_requests=[run_request], cursor=_write_cursor(seen | pending, {}))
+    return SensorResult(
+        skip_reason=SkipReason(f"Waiting for {len(pending)} new file(s) to settle: {wait}."),
+        cursor=_write_cursor(seen, pending),
     )
-    return SensorResult(run_requests=[run_request], cursor=_write_cursor(seen | pending, {}))
 
 
 @sensor(

@@ -61,7 +61,7 @@ def test_waits_while_a_file_is_still_being_written(data_dir):
     third = _evaluate(second.cursor)
     fourth = _evaluate(third.cursor)
     assert third.run_requests == [] and fourth.run_requests == []
-    assert "waiting for" in fourth.skip_message
+    assert f"need {LANDING_QUIET_SECONDS}s of quiet" in fourth.skip_message
 
     os.utime(landing / "contacts/big.csv", (time.time() - _settled_age(),) * 2)
     fifth = _evaluate(fourth.cursor)
