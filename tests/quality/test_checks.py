@@ -13,7 +13,7 @@ from dagster_project.defs.checks.gx_checks import (
     SUITE_ASSETS,
     WARNING_CHECK,
 )
-from dagster_project.quality import BLOCKING, WARNING, load_suite
+from dagster_project.quality import BLOCKING, WARNING, load_suite, suite_names
 
 RAW_CONTACTS = dg.AssetKey(["raw", "contacts"])
 
@@ -68,6 +68,7 @@ def materialised(result: dg.ExecuteInProcessResult) -> set[dg.AssetKey]:
 
 
 def test_every_suite_has_a_blocking_and_a_warning_check():
+    assert set(SUITE_ASSETS) == set(suite_names())
     specs = {spec.key: spec for check in GX_CHECKS for spec in check.check_specs}
     assert set(specs) == {
         dg.AssetCheckKey(asset_key, name)
