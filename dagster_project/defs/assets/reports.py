@@ -1,1 +1,109 @@
-"""Placeholder: filled in by its issue."""
+"""The two HTML reports, written under the reports folder and previewed in Dagster.
+
+They only read the warehouse, but DuckDB refuses a read-only connection from one process
+while another holds the file for writing, so they queue in the writer pool too.
+"""
+
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from dagster_project import settings
+from dagster_project.defs.resources import DUCKDB_WRITER_POOL
+from dagster_project.reports.demand_report import build_demand_report
+from dagster_project.reports.page import Report, write_report
+from dagster_project.reports.trial_plan import plan_setting
+from dagster_project.reports.trial_report import TrialSettings, build_trial_report
+from dagster_project.reports.warehouse import open_read_only
+
+DEMAND_DEPS = [
+    "rpt_agency_type_summary",
+    "rpt_channel_summary",
+    "rpt_district_rates",
+    "rpt_phone_sources",
+    "fct_school_month",
+    "dim_school",
+    "fct_contacts",
+]
+TRIAL_DEPS = [
+    ["trial", "assignment"],
+    ["trial", "balance"],
+    ["trial", "power"],
+    ["trial", "results"],
+    "fct_school_month",
+    "dim_school",
+]
+
+
+class DemandReportConfig(dg.Config):
+    academic_year: str | None = None
+    """One academic year ('2017/18'); every year in the data, newest first, when unset."""
+
+
+class TrialReportConfig(dg.Config):
+    intervention_start: str | None = None
+    """ISO date; else `intervention_start` in the trial plan; else the first month after
+    randomisation."""
+    non_inferiority_margin: float | None = None
+    """Rate ratio for referrals; else `non_inferiority_margin` in the trial plan."""
+
+
+@dg.asset(
+    key_prefix="reports",
+    group_name="reports",
+    deps=DEMAND_DEPS,
+    pool=DUCKDB_WRITER_POOL,
+    kinds={"html"},
+    description="The scoping report's tables and charts for each academic year, as HTML.",
+)
+def demand_report(config: DemandReportConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with closing(open_read_only(duckdb.database)) as connection:
+        report = build_demand_report(connection, config.academic_year)
+    path = write_report(report.html, settings.reports_dir() / "demand_report.html")
+    return dg.MaterializeResult(metadata=_metadata(report, path))
+
+
+@dg.asset(
+    key_prefix="reports",
+    group_name="reports",
+    deps=TRIAL_DEPS,
+    pool=DUCKDB_WRITER_POOL,
+    kinds={"html"},
+    description="Flow of schools, balance, power and results of the schools trial, as HTML.",
+)
+def trial_report(config: TrialReportConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with closing(open_read_only(duckdb.database)) as connection:
+        report = build_trial_report(connection, _trial_settings(config))
+    path = write_report(report.html, settings.reports_dir() / "trial_report.html")
+    return dg.MaterializeResult(metadata=_metadata(report, path))
+
+
+def _trial_settings(config: TrialReportConfig) -> TrialSettings:
+    plan = settings.trial_plan_path()
+    start = config.intervention_start or plan_setting(plan, "intervention_start")
+    margin = config.non_inferiority_margin
+    if margin is None:
+        margin = plan_setting(plan, "non_inferiority_margin")
+    return TrialSettings(
+        intervention_start=date.fromisoformat(str(start)) if start else None,
+        non_inferiority_margin=float(margin) if margin is not None else None,
+    )
+
+
+def _metadata(report: Report, path: Path) -> dict:
+    metadata = {
+        "report_path": dg.MetadataValue.path(str(path)),
+        "size_bytes": dg.MetadataValue.int(path.stat().st_size),
+        "summary": dg.MetadataValue.md(report.summary_markdown),
+    }
+    if report.headline:
+        columns = list(report.headline[0])
+        schema = dg.TableSchema(columns=[dg.TableColumn(name, "string") for name in columns])
+        records = [
+            dg.TableRecord({name: str(row[name]) for name in columns}) for row in report.headline
+        ]
+        metadata["headline"] = dg.MetadataValue.table(records, schema=schema)
+    return metadata
