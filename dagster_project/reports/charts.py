@@ -163,12 +163,10 @@ def forest_plot(
     estimates: Sequence[float],
     lows: Sequence[float],
     highs: Sequence[float],
-    *,
-    margin: float | None = None,
-    margin_rows: Sequence[bool] = (),
+    margins: Sequence[float | None],
 ) -> str:
-    """Rate ratios with confidence intervals on a log scale, the null at 1; the margin, when
-    given, is drawn over the rows it applies to."""
+    """Rate ratios with confidence intervals on a log scale, the null at 1; a row's
+    non-inferiority margin, when it has one, is drawn across that row."""
     figure = Figure(figsize=(8, 0.55 * len(labels) + 1.4))
     axes = figure.subplots()
     positions = np.arange(len(labels))[::-1]
@@ -185,19 +183,21 @@ def forest_plot(
         capsize=3,
     )
     axes.axvline(1.0, color="black", linewidth=1)
-    if margin is not None and any(margin_rows):
-        rows = positions[np.asarray(margin_rows, dtype=bool)]
+    drawn = [(p, m) for p, m in zip(positions, margins, strict=True) if m is not None and m > 0]
+    for index, (position, margin) in enumerate(drawn):
         axes.vlines(
             margin,
-            rows.min() - 0.4,
-            rows.max() + 0.4,
+            position - 0.4,
+            position + 0.4,
             colors=REFERRAL_COLOUR,
             linestyles="--",
-            label=f"Non-inferiority margin ({margin:g})",
+            label="Non-inferiority margin" if index == 0 else None,
         )
+    if drawn:
         axes.legend(loc="upper right", frameon=False, fontsize=8)
+    ticks = _ratio_ticks([*lows, *(m for _, m in drawn)], highs)
     axes.set_xscale("log")
-    axes.xaxis.set_major_locator(FixedLocator(_ratio_ticks(lows, highs, margin)))
+    axes.xaxis.set_major_locator(FixedLocator(ticks))
     axes.xaxis.set_major_formatter(FormatStrFormatter("%g"))
     axes.xaxis.set_minor_locator(NullLocator())
     axes.set_yticks(positions, labels)
@@ -206,9 +206,9 @@ def forest_plot(
     return embed(figure, "Forest plot of rate ratios")
 
 
-def _ratio_ticks(lows, highs, margin: float | None) -> list[float]:
-    """Round rate ratios spanning the intervals, the margin and the null."""
-    values = [*lows, *highs, 1.0] + ([margin] if margin is not None else [])
+def _ratio_ticks(lows, highs) -> list[float]:
+    """Round rate ratios spanning the intervals, the margins and the null."""
+    values = [*lows, *highs, 1.0]
     low, high = min(values), max(values)
     ticks = [t for t in RATIO_TICKS if low / 1.15 <= t <= high * 1.15]
     return ticks if len(ticks) >= 2 else [low, 1.0, high]

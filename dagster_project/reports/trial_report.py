@@ -10,7 +10,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from dagster_project.reports import trial_sections
+from dagster_project.reports import trial_results, trial_sections
 from dagster_project.reports.page import Report, Section, render_page
 from dagster_project.reports.tables import count
 from dagster_project.reports.trial_sections import notice
@@ -31,7 +31,15 @@ class TrialSettings:
     fall in referrals must stay within (a rate ratio)."""
 
     intervention_start: date | None = None
+    #: Used for referral outcomes whose results row records no margin of its own.
     non_inferiority_margin: float | None = None
+
+
+@dataclass
+class _Parts:
+    sections: list[Section]
+    summary: list[str]
+    headline: list[dict]
 
 
 def read_trial_table(connection: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame | None:
@@ -57,60 +65,22 @@ def build_trial_report(
 ) -> Report:
     require_tables(connection, "marts", ["dim_school", "fct_school_month"])
     assignment = read_trial_table(connection, "assignment")
-    balance = read_trial_table(connection, "balance")
-    power = read_trial_table(connection, "power")
     results = read_trial_table(connection, "results")
-
     start = settings.intervention_start
     if start is None and assignment is not None:
         start = intervention_start_from_assignment(connection)
-    primary = results[results["is_primary"].astype(bool)] if results is not None else None
-    primary_n = int(primary["n_schools"].max()) if primary is not None and len(primary) else None
 
-    sections, summary, headline = [], [], []
+    parts = _Parts([], [], [])
     if assignment is None:
-        sections.append(Section("Randomisation", notice(RANDOMISATION_PENDING)))
-        summary.append(RANDOMISATION_PENDING)
+        parts.sections.append(Section("Randomisation", notice(RANDOMISATION_PENDING)))
+        parts.summary.append(RANDOMISATION_PENDING)
     else:
-        flow_html, arms = trial_sections.flow(connection, start, primary_n)
-        sections.append(Section("Flow of schools", flow_html))
-        arms_text = ", ".join(f"{count(n)} {arm}" for arm, n in arms.items())
-        summary.append(f"Randomised {count(sum(arms.values()))} schools ({arms_text}).")
-        headline.extend(
-            {"figure": f"schools randomised, {arm}", "value": str(n)} for arm, n in arms.items()
-        )
-        sections.append(
-            Section(
-                "Balance at baseline",
-                trial_sections.balance(balance)
-                if balance is not None
-                else notice("The balance table is not built yet."),
-            )
-        )
-
-    if power is not None:
-        power_html, statements = trial_sections.power(power)
-        sections.append(Section("Power: the smallest detectable effect", power_html))
-        summary.extend(statements[:1])
-    else:
-        sections.append(Section("Power", notice("The power calculation is not built yet.")))
-
-    if results is not None:
-        results_html, statements = trial_sections.results(results, settings.non_inferiority_margin)
-        sections.append(Section("Results", results_html))
-        summary.extend(statements)
-        headline.extend(_result_headline(results))
-    else:
-        sections.append(Section("Results", notice(RESULTS_PENDING)))
-        summary.append(RESULTS_PENDING)
-
+        _randomisation(connection, parts, set(assignment.columns), start, results)
+    _power(read_trial_table(connection, "power"), parts)
+    _results(results, settings.non_inferiority_margin, parts)
     if assignment is not None:
-        sections.append(
-            Section(
-                "Monthly telephone contacts by arm",
-                trial_sections.monthly_by_arm(connection, start),
-            )
-        )
+        trend = trial_sections.monthly_by_arm(connection, set(assignment.columns), start)
+        parts.sections.append(Section("Monthly telephone contacts by arm", trend))
 
     intro = (
         "Schools were randomised to receive the new guidance (intervention) or not "
@@ -118,17 +88,55 @@ def build_trial_report(
     )
     if start is not None:
         intro += f" Intervention start: {start:%d %B %Y}."
-    html = render_page(TITLE, intro, sections)
-    markdown = "\n".join(f"- {line}" for line in summary)
-    return Report(TITLE, html, markdown, headline)
+    html = render_page(TITLE, intro, parts.sections)
+    markdown = "\n".join(f"- {line}" for line in parts.summary)
+    return Report(TITLE, html, markdown, parts.headline)
 
 
-def _result_headline(results: pd.DataFrame) -> list[dict]:
-    labels = trial_sections.labels(results, trial_sections.RESULT_VALUES)
-    return [
+def _randomisation(connection, parts: _Parts, columns, start, results) -> None:
+    primary_n = None
+    if results is not None:
+        primary = results[results["is_primary"].fillna(False).astype(bool)]
+        primary_n = int(primary["n_schools"].max()) if len(primary) else None
+    flow_html, arms = trial_sections.flow(connection, columns, start, primary_n)
+    parts.sections.append(Section("Flow of schools", flow_html))
+    arms_text = ", ".join(f"{count(n)} {arm}" for arm, n in arms.items())
+    parts.summary.append(f"Randomised {count(sum(arms.values()))} schools ({arms_text}).")
+    parts.headline.extend(
+        {"figure": f"schools randomised, {arm}", "value": str(n)} for arm, n in arms.items()
+    )
+    balance = read_trial_table(connection, "balance")
+    body = (
+        trial_sections.balance(balance)
+        if balance is not None
+        else notice("The balance table is not built yet.")
+    )
+    parts.sections.append(Section("Balance at baseline", body))
+
+
+def _power(power: pd.DataFrame | None, parts: _Parts) -> None:
+    if power is None:
+        parts.sections.append(Section("Power", notice("The power calculation is not built yet.")))
+        return
+    power_html, statements = trial_sections.power(power)
+    parts.sections.append(Section("Power: the smallest detectable effect", power_html))
+    parts.summary.extend(statements[:1])
+
+
+def _results(results: pd.DataFrame | None, margin: float | None, parts: _Parts) -> None:
+    if results is None:
+        parts.sections.append(Section("Results", notice(RESULTS_PENDING)))
+        parts.summary.append(RESULTS_PENDING)
+        return
+    results_html, statements = trial_results.results(results, margin)
+    parts.sections.append(Section("Results", results_html))
+    parts.summary.extend(statements)
+    table = trial_results.prepare(results, margin)
+    parts.headline.extend(
         {
-            "figure": f"rate ratio, {label}",
-            "value": f"{row.estimate:.2f} ({row.ci_low:.2f} to {row.ci_high:.2f})",
+            "figure": f"{row.role}: {label}",
+            "value": f"{row.estimate:.2f} ({row.ci_low:.2f} to {row.ci_high:.2f}), "
+            + ("rate ratio" if row.is_ratio else "difference per school-month"),
         }
-        for label, row in zip(labels, results.itertuples(), strict=True)
-    ]
+        for label, row in zip(table.index, table.itertuples(), strict=True)
+    )

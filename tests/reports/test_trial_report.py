@@ -1,6 +1,6 @@
 import re
-from datetime import date
 
+import duckdb
 import pandas as pd
 import yaml
 
@@ -23,15 +23,16 @@ def test_the_flow_of_schools_counts_register_eligible_randomised_and_analysed(re
     eligible = schools[schools["is_open"] & (schools["successor_urn"] == schools["school_urn"])]
     assignment = warehouse.trial["assignment"]
     assert f"On the school register: {len(schools)} schools" in text
-    assert f"Eligible (open, current URN): {len(eligible)}" in text
+    assert f"Assessed for eligibility (open, current URN): {len(eligible)}" in text
+    assert f"Closed or superseded: {len(schools) - len(eligible)}" in text
     assert f"Randomised: {len(assignment)}" in text
-    assert f"Eligible but not randomised: {len(eligible) - len(assignment)}" in text
+    assert f"eligibility rules): {len(eligible) - len(assignment)}" in text
     months = warehouse.school_months
     in_trial = set(months.loc[pd.to_datetime(months["month_start"]) >= "2019-09-01", "school_urn"])
     for _, group in assignment.groupby("arm"):
         assert f"{len(group)} schools allocated" in text
         analysed = group["school_urn"].isin(in_trial).sum()
-        assert f"{analysed} schools with trial-period data" in text
+        assert f"{analysed} with trial-period data" in text
 
 
 def test_results_come_with_a_forest_plot_and_the_referral_margin(report_run, page_row):
@@ -40,9 +41,10 @@ def test_results_come_with_a_forest_plot_and_the_referral_margin(report_run, pag
     results = warehouse.trial["results"]
     primary = results[results["is_primary"]].iloc[0]
     row = page_row(html, f"{primary['outcome'].replace('_', ' ')} · {primary['model']}")
-    assert row[:3] == [
+    assert row[:4] == [
         "Primary",
         f"{primary['estimate']:.3f}",
+        "rate ratio",
         f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}",
     ]
     referrals = results[results["outcome"] == "referrals"].iloc[0]
@@ -90,20 +92,70 @@ def test_with_empty_trial_tables_the_report_says_randomisation_is_pending(
     assert "The power calculation is not built yet" in html
 
 
-def test_the_start_and_margin_come_from_the_trial_plan_when_not_configured(
+def test_the_intervention_start_comes_from_the_trial_plan_when_not_configured(
     data_dir, materialise_report, build_warehouse, monkeypatch
 ):
     build_warehouse(data_dir / "warehouse.duckdb", trial="built")
     plan = data_dir / "trial_plan.yml"
-    plan.write_text(
-        yaml.safe_dump(
-            {
-                "intervention_start": date(2019, 10, 1),
-                "outcomes": {"secondary": [{"name": "referrals", "non_inferiority_margin": 0.8}]},
-            }
-        )
-    )
+    plan.write_text(yaml.safe_dump({"trial": {"start": "2019-10", "end": "2020-03"}}))
     monkeypatch.setenv("MASH_TRIAL_PLAN", str(plan))
     html, _ = materialise_report(trial_report)
     assert "Intervention start: 01 October 2019" in html
-    assert "against margin 0.8:" in html
+    assert "No non-inferiority margin is recorded" in html
+
+
+def test_the_trial_tables_extra_columns_are_used_when_present(
+    data_dir, materialise_report, build_warehouse, page_row
+):
+    """Successors inheriting an arm, balance by stratum, and results on two scales with the
+    margin and conclusion the analysis recorded."""
+    warehouse = build_warehouse(data_dir / "warehouse.duckdb", trial="built")
+    assignment = warehouse.trial["assignment"]
+    drawn = assignment.iloc[0]
+    successor = int(warehouse.schools["school_urn"].min())
+    assert successor not in set(assignment["school_urn"])
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute(
+            """
+            alter table trial.assignment add column source varchar default 'randomised';
+            alter table trial.assignment add column randomised_urn integer;
+            update trial.assignment set randomised_urn = school_urn;
+            alter table trial.balance add column stratum varchar default 'all';
+            insert into trial.balance values ('pupils', 777.7, 111.1, 0.9, 'Primary');
+            alter table trial.results add column scale varchar default 'rate_ratio';
+            alter table trial.results add column margin double;
+            alter table trial.results add column conclusion varchar;
+            update trial.results set margin = 0.85, conclusion = 'non-inferior'
+                where outcome = 'referrals';
+            insert into trial.results values ('phone_contacts', 'ols_ancova', -0.31, -0.52,
+                -0.10, 0.004, null, 37, 259, false, 'difference_per_school_month', null, null);
+            """
+        )
+        connection.execute(
+            "insert into trial.assignment values (?, ?, ?, ?, ?, ?, 'successor', ?)",
+            [
+                successor,
+                drawn["stratum"],
+                drawn["arm"],
+                drawn["randomised_at"],
+                1,
+                "h",
+                int(drawn["school_urn"]),
+            ],
+        )
+    html, _ = materialise_report(trial_report)
+    text = flow_text(html)
+    assert f"Randomised: {len(assignment)}" in text
+    assert "taking their predecessor's arm: 1" in text
+    assert "outside the plan's eligibility rules): 0" in text
+    assert "777.7" not in html, "balance shows the whole sample, not a stratum"
+    assert "intervention minus comparison, -0.31 per school per month" in html
+    assert "against margin 0.85: not above the margin" not in html
+    assert "against margin 0.85: above the margin" in html
+    assert "Conclusion: non-inferior." in html
+    assert page_row(html, "phone contacts · ols ancova")[:3] == [
+        "Sensitivity",
+        "-0.310",
+        "difference per month",
+    ]
+    assert 'alt="Forest plot of rate ratios"' in html

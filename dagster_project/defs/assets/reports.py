@@ -15,7 +15,7 @@ from dagster_project import settings
 from dagster_project.defs.resources import DUCKDB_WRITER_POOL
 from dagster_project.reports.demand_report import build_demand_report
 from dagster_project.reports.page import Report, write_report
-from dagster_project.reports.trial_plan import plan_setting
+from dagster_project.reports.trial_plan import trial_start
 from dagster_project.reports.trial_report import TrialSettings, build_trial_report
 from dagster_project.reports.warehouse import open_read_only
 
@@ -45,10 +45,10 @@ class DemandReportConfig(dg.Config):
 
 class TrialReportConfig(dg.Config):
     intervention_start: str | None = None
-    """ISO date; else `intervention_start` in the trial plan; else the first month after
+    """ISO date; else the trial plan's `trial.start` month; else the first month after
     randomisation."""
     non_inferiority_margin: float | None = None
-    """Rate ratio for referrals; else `non_inferiority_margin` in the trial plan."""
+    """Rate ratio for referral outcomes whose results row records no margin."""
 
 
 @dg.asset(
@@ -82,14 +82,12 @@ def trial_report(config: TrialReportConfig, duckdb: DuckDBResource) -> dg.Materi
 
 
 def _trial_settings(config: TrialReportConfig) -> TrialSettings:
-    plan = settings.trial_plan_path()
-    start = config.intervention_start or plan_setting(plan, "intervention_start")
-    margin = config.non_inferiority_margin
-    if margin is None:
-        margin = plan_setting(plan, "non_inferiority_margin")
+    if config.intervention_start:
+        start = date.fromisoformat(config.intervention_start)
+    else:
+        start = trial_start(settings.trial_plan_path())
     return TrialSettings(
-        intervention_start=date.fromisoformat(str(start)) if start else None,
-        non_inferiority_margin=float(margin) if margin is not None else None,
+        intervention_start=start, non_inferiority_margin=config.non_inferiority_margin
     )
 
 
