@@ -2,7 +2,7 @@
 
 import duckdb
 
-from dagster_project.reports import demand_sections
+from dagster_project.reports import demand_monthly, demand_schools, demand_sections
 from dagster_project.reports.page import Report, Section, paragraph, render_page
 from dagster_project.reports.periods import academic_year_bounds, month_label
 from dagster_project.reports.publication import TOTAL
@@ -77,7 +77,7 @@ def _year(connection, year: str) -> tuple[list[Section], dict]:
     else:
         coverage = "No contact records for this year; the tables come from the report marts."
     overview_html, overview = demand_sections.overview(connection, year)
-    school_html, school_figures = demand_sections.schools(connection, year)
+    school_html, school_figures = demand_schools.schools(connection, year)
     sections = [
         Section(f"Academic year {year}", paragraph(coverage) + overview_html),
         Section(
@@ -89,7 +89,7 @@ def _year(connection, year: str) -> tuple[list[Section], dict]:
         Section("Districts", demand_sections.districts(connection, year), 3),
         Section("Telephone contacts by source", demand_sections.phone_sources(connection, year), 3),
         Section("Schools", school_html, 3),
-        Section("Monthly volumes", demand_sections.monthly(connection, year), 3),
+        Section("Monthly volumes", demand_monthly.monthly(connection, year), 3),
     ]
     has_contacts = TOTAL in overview.frame.index and overview.frame.at[TOTAL, "total"] > 0
     figures = {

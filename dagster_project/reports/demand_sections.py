@@ -5,18 +5,13 @@ import pandas as pd
 
 from dagster_project.reports import charts
 from dagster_project.reports.page import bullet_list, paragraph
-from dagster_project.reports.periods import academic_year_bounds, month_label
-from dagster_project.reports.publication import TOTAL, PublishedTable, publish
-from dagster_project.reports.school_distribution import describe_schools
+from dagster_project.reports.publication import TOTAL, PublishedTable, publish, render_published
 from dagster_project.reports.suppression import MINIMUM_COUNT, SUPPRESSED
 from dagster_project.reports.tables import (
     Column,
     count,
-    number,
-    p_value,
     percent,
     rate,
-    render_table,
 )
 from dagster_project.reports.warehouse import query
 
@@ -51,17 +46,6 @@ def _ordered(frame: pd.DataFrame, column: str, order: list[str]) -> pd.DataFrame
     return frame.assign(_rank=keys).sort_values("_rank").drop(columns="_rank")
 
 
-def _table(published: PublishedTable, columns: list[Column], row_heading: str, caption: str) -> str:
-    return render_table(
-        published.frame,
-        columns,
-        row_heading=row_heading,
-        hidden=published.hidden,
-        caption=caption,
-        total_row=TOTAL,
-    )
-
-
 def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, PublishedTable]:
     frame = query(
         connection,
@@ -82,7 +66,7 @@ def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, Pub
         row_totals={"total": ["contacts", "referrals"]},
         ratios={"pct_referrals": ("referrals", "total")},
     )
-    html = _table(
+    html = render_published(
         table,
         [
             Column("total", "Contacts and referrals", count),
@@ -113,7 +97,7 @@ def agency_types(connection: duckdb.DuckDBPyConnection, year: str) -> str:
         ratios={"pct_referrals": ("referrals", "total"), "pct_contacts": ("contacts", "total")},
         shares=["total"],
     )
-    html = _table(
+    html = render_published(
         table,
         [
             Column("total", "Total", count),
@@ -146,7 +130,7 @@ def channels(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     table = publish(
         frame.set_index("channel"), ["contacts_and_referrals"], shares=["contacts_and_referrals"]
     )
-    html = _table(
+    html = render_published(
         table,
         [
             Column("contacts_and_referrals", "Contacts and referrals", count),
@@ -186,7 +170,7 @@ def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
         },
         shares=["contacts_and_referrals"],
     )
-    html = _table(
+    html = render_published(
         table,
         [
             Column("contacts_and_referrals", "Contacts and referrals", count),
@@ -243,7 +227,7 @@ def phone_sources(connection: duckdb.DuckDBPyConnection, year: str) -> str:
         return paragraph("marts.rpt_phone_sources has no rows for this year.")
     frame = _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type")
     table = publish(frame, ["phone_contacts"], shares=["phone_contacts"])
-    html = _table(
+    html = render_published(
         table,
         [
             Column("phone_contacts", "Telephone contacts", count),
@@ -260,141 +244,3 @@ def phone_sources(connection: duckdb.DuckDBPyConnection, year: str) -> str:
         "Telephone contacts by source",
     )
     return html + chart
-
-
-def schools(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, dict]:
-    per_school = query(
-        connection,
-        """
-        select c.school_urn, count(*) as contacts_and_referrals, s.pupils, s.pct_fsm
-        from marts.fct_contacts c left join marts.dim_school s using (school_urn)
-        where c.academic_year = ? and c.school_urn is not null
-        group by all
-        """,
-        [year],
-    )
-    if per_school.empty:
-        return paragraph("No contact or referral this year is matched to a school."), {}
-    stats = describe_schools(per_school)
-    summary = pd.DataFrame(
-        {
-            "value": [
-                count(stats.n_schools),
-                number(stats.mean),
-                number(stats.sd),
-                number(stats.median),
-                count(stats.maximum),
-            ]
-        },
-        index=[
-            "Schools with at least one contact or referral",
-            "Mean per school",
-            "Standard deviation",
-            "Median",
-            "Most from one school",
-        ],
-    )
-    correlations = pd.DataFrame(
-        [
-            {"characteristic": c.characteristic, "n": c.n_schools, "r": c.pearson_r, "p": c.p_value}
-            for c in stats.correlations
-        ],
-        columns=["characteristic", "n", "r", "p"],
-    ).set_index("characteristic")
-    html = render_table(
-        summary,
-        [Column("value", "", numeric=True)],
-        caption="Contacts and referrals per referring school",
-    )
-    if not correlations.empty:
-        html += render_table(
-            correlations,
-            [
-                Column("n", "Schools", count),
-                Column("r", "Pearson r", lambda v: f"{v:.2f}"),
-                Column("p", "p value", p_value),
-            ],
-            row_heading="School characteristic",
-            caption="Correlation of a school's yearly count with its characteristics",
-        )
-    html += charts.histogram(
-        per_school["contacts_and_referrals"],
-        "Contacts and referrals in the year",
-        "Schools",
-        "Histogram of contacts and referrals per referring school",
-    )
-    figures = {"schools": stats.n_schools, "mean": stats.mean, "sd": stats.sd}
-    return html, figures
-
-
-def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    start, end = academic_year_bounds(year)
-    frame = query(
-        connection,
-        """
-        with everyone as (
-            select month_start, count(*) as contacts_and_referrals,
-                   count(*) filter (where is_referral) as referrals
-            from marts.fct_contacts where academic_year = ? group by all
-        ), schools as (
-            select month_start, sum(contacts_and_referrals) as school_contacts_and_referrals,
-                   sum(phone_contacts) as school_phone_contacts
-            from marts.fct_school_month where month_start between ? and ? group by all
-        )
-        select month_start,
-               coalesce(e.contacts_and_referrals, 0) as contacts_and_referrals,
-               coalesce(e.referrals, 0) as referrals,
-               coalesce(s.school_contacts_and_referrals, 0) as school_contacts_and_referrals,
-               coalesce(s.school_phone_contacts, 0) as school_phone_contacts
-        from everyone e full join schools s using (month_start)
-        order by month_start
-        """,
-        [year, start, end],
-    )
-    if frame.empty:
-        return paragraph("No monthly figures for this year.")
-    months = list(frame["month_start"])
-    frame.index = [month_label(month) for month in months]
-    counts = [
-        "contacts_and_referrals",
-        "referrals",
-        "school_contacts_and_referrals",
-        "school_phone_contacts",
-    ]
-    table = publish(frame[counts], counts)
-    html = _table(
-        table,
-        [
-            Column("contacts_and_referrals", "All contacts and referrals", count),
-            Column("referrals", "Referrals", count),
-            Column("school_contacts_and_referrals", "From schools", count),
-            Column("school_phone_contacts", "Schools' telephone contacts", count),
-        ],
-        "Month",
-        "Contacts and referrals by month",
-    )
-    shown = table.visible().drop(index=TOTAL)
-    chart = charts.monthly_lines(
-        months,
-        {
-            "All contacts and referrals": shown["contacts_and_referrals"],
-            "From schools": shown["school_contacts_and_referrals"],
-            "Schools' telephone contacts": shown["school_phone_contacts"],
-        },
-        "Per month",
-        "Monthly contacts and referrals",
-    )
-    return _seasonality_note(table) + html + chart
-
-
-def _seasonality_note(table: PublishedTable) -> str:
-    schools = table.visible().drop(index=TOTAL)["school_contacts_and_referrals"].dropna()
-    if len(schools) < 2 or schools.max() <= 0:
-        return ""
-    low, high = schools.idxmin(), schools.idxmax()
-    ratio = schools[low] / schools[high]
-    return paragraph(
-        f"Schools' contacts and referrals by month (term time against holidays): the quietest "
-        f"month was {low} ({count(schools[low])}, {ratio:.0%} of the busiest), "
-        f"the busiest {high} ({count(schools[high])})."
-    )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from dagster_project.reports.suppression import SUPPRESSED, suppress_small_counts
-from dagster_project.reports.tables import count
+from dagster_project.reports.tables import Column, count, render_table
 
 TOTAL = "Total"
 
@@ -60,3 +60,16 @@ def publish(
         shares=share_columns,
     )
     return PublishedTable(table, hidden)
+
+
+def render_published(
+    table: PublishedTable, columns: list[Column], row_heading: str, caption: str
+) -> str:
+    return render_table(
+        table.frame,
+        columns,
+        row_heading=row_heading,
+        hidden=table.hidden,
+        caption=caption,
+        total_row=TOTAL,
+    )

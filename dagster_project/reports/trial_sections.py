@@ -15,7 +15,7 @@ import pandas as pd
 from dagster_project.reports import charts
 from dagster_project.reports.page import bullet_list, paragraph
 from dagster_project.reports.periods import month_label
-from dagster_project.reports.publication import TOTAL, publish
+from dagster_project.reports.publication import publish, render_published
 from dagster_project.reports.tables import Column, count, number, render_table
 from dagster_project.reports.trial_labels import given, row_labels
 from dagster_project.reports.warehouse import query
@@ -257,16 +257,14 @@ def monthly_by_arm(
         if intervention_start
         else "The intervention start is not known, so every month counts as baseline."
     )
-    html = render_table(
-        table.frame,
+    html = render_published(
+        table,
         [
             Column("school_months", "School-months", count),
             Column("phone_contacts", "Telephone contacts", count),
             Column("per_school_month", "Per school per month", lambda value: f"{value:.2f}"),
         ],
-        row_heading="Period and arm",
-        hidden=table.hidden,
-        total_row=TOTAL,
-        caption="Telephone contacts by period and arm",
+        "Period and arm",
+        "Telephone contacts by period and arm",
     )
     return chart + paragraph(period_note, "note") + html
