@@ -9,11 +9,12 @@ from dagster import Definitions, load_asset_checks_from_modules, load_assets_fro
 from dagster_project.defs import jobs, resources, schedules, sensors
 from dagster_project.defs.assets import dbt_models, ingestion, matching, publish, reports, trial
 from dagster_project.defs.checks import gx_checks
+from dagster_project.defs.owners import with_default_owners
 
 #: Every module whose assets and checks come before ``published``; new modules go here.
 UPSTREAM_MODULES = [ingestion, dbt_models, matching, trial, reports, gx_checks]
 
-upstream_assets = load_assets_from_modules(UPSTREAM_MODULES)
+upstream_assets = with_default_owners(load_assets_from_modules(UPSTREAM_MODULES))
 upstream_checks = load_asset_checks_from_modules(UPSTREAM_MODULES)
 
 defs = Definitions(

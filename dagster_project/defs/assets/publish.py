@@ -31,6 +31,7 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 from dagster_duckdb import DuckDBResource
 
 from dagster_project import settings
+from dagster_project.defs.owners import PLATFORM_OWNERS
 from dagster_project.defs.resources import DUCKDB_WRITER_POOL
 from dagster_project.publishing import (
     NothingToPublishError,
@@ -41,8 +42,6 @@ from dagster_project.publishing import (
 
 PUBLISHED_KEY = AssetKey("published")
 PUBLISH_GROUP = "publish"
-#: Owners convention for every asset: the team that runs the platform.
-PLATFORM_OWNERS = ["team:mash-data"]
 
 
 def _is_blocking_failure(evaluation: AssetCheckEvaluation) -> bool:
