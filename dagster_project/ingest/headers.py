@@ -58,7 +58,8 @@ def map_headers(headers: Sequence[str], contract: Contract) -> HeaderMap:
         raise FileRefused(
             f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} not found "
             f"in the header row (row 1) of a {contract.kind} file. Header names match ignoring "
-            "case, spaces, underscores and hyphens. Check that row 1 holds the column names "
-            "and that the export includes these columns, then drop the file again."
+            "case, spaces, underscores and hyphens. Check that the file is comma-separated, "
+            "that row 1 holds the column names and that the export includes these columns, "
+            "then drop the file again."
         )
     return HeaderMap(positions=positions, extras=tuple(extras))

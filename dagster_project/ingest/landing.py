@@ -175,6 +175,6 @@ def _count_load(report: KindReport, file_name: str, load: FileLoad, log: logging
     log.info(f"{file_name}: loaded {load.rows_loaded} of {load.rows_read} rows")
     if load.rows_rejected:
         log.warning(
-            f"{file_name}: {load.rows_rejected} rows rejected (all listed in audit.rejected_rows)"
-            f"; first: {'; '.join(located)}"
+            f"{file_name}: {load.rows_rejected} row(s) rejected, all listed in "
+            f"audit.rejected_rows; first: {'; '.join(located)}"
         )

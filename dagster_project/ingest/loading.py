@@ -20,8 +20,8 @@ from dagster_project.ingest.validation import (
 )
 from dagster_project.ingest.warehouse import PROVENANCE_COLUMNS, transaction
 
-#: How many rejected values a load reports back for logs and checks (all are in the audit).
-EXAMPLES_KEPT = 5
+#: How many rejections of a file are reported back for logs and checks (all are audited).
+EXAMPLES_PER_FILE = 5
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def load_file(
     ).fetchall()
     examples = conn.execute(
         f"SELECT source_row, column_name, reason FROM ingest_rejections "
-        f"ORDER BY source_row, column_name LIMIT {EXAMPLES_KEPT}"
+        f"ORDER BY source_row, column_name LIMIT {EXAMPLES_PER_FILE}"
     ).fetchall()
     load = FileLoad(
         rows_read=rows_read,

@@ -57,6 +57,7 @@ def bad_landing(module_env, rows):
     xlsx = env.landing / "contacts/06_truncated.xlsx"
     xlsx.write_bytes(xlsx.read_bytes()[:300])
     env.drop("contacts/07_scan.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    env.drop_csv("contacts/09_header_only.csv", rows.contacts())
     unclosed = rows.contacts({"contact_id": "C40", "child_id": '"CHILD-40'}, {"contact_id": "C41"})
     env.drop(
         "contacts/08_unclosed_quote.csv",
@@ -140,9 +141,13 @@ def test_good_rows_and_files_load_beside_the_bad(bad_landing):
     assert env.query("SELECT urn FROM raw.schools") == [(125001,)]
     assert env.query("SELECT urn, link_urn FROM raw.school_links") == [(125001, 140001)]
     assert env.query(
-        "SELECT rows_read, rows_loaded, rows_rejected, status FROM audit.loaded_files "
-        "WHERE file_name = 'contacts/02_bad_rows.csv'"
-    ) == [(6, 1, 5, "loaded")]
+        "SELECT file_name, rows_read, rows_loaded, rows_rejected FROM audit.loaded_files "
+        "WHERE status = 'loaded' AND kind = 'contacts' ORDER BY file_name"
+    ) == [
+        ("contacts/01_good.csv", 2, 2, 0),
+        ("contacts/02_bad_rows.csv", 6, 1, 5),
+        ("contacts/09_header_only.csv", 0, 0, 0),
+    ]
 
 
 def test_checks_warn_with_counts_and_examples(bad_landing):
@@ -190,7 +195,7 @@ def test_materialisation_metadata_counts_files_and_rows(bad_landing):
         for event in result.get_asset_materialization_events()
     }
     assert metadata["raw/contacts"] == {
-        "files_loaded": 2,
+        "files_loaded": 3,
         "files_skipped": 0,
         "files_quarantined": 6,
         "rows_loaded": 3,

@@ -13,6 +13,7 @@ def test_every_encoding_and_xlsx_loads_with_header_variants_and_date_formats(ing
         "contacts/01_utf8.csv",
         rows.contacts(
             {"contact_id": "U1", "referrer_name": "Abbey School,\nDSL office"},
+            dict.fromkeys(rows.contact, ""),
             {"contact_id": "U2", "child_id": " CHILD-U2 ", "contact_datetime": "1/9/2017 9:05"},
         ),
     )
@@ -41,10 +42,11 @@ def test_every_encoding_and_xlsx_loads_with_header_variants_and_date_formats(ing
     )
     xlsx_rows = rows.contacts(
         {"contact_id": "X1", "child_id": 4455, "contact_datetime": datetime(2017, 9, 4, 9, 30)},
+        dict.fromkeys(rows.contact),
         {"contact_id": "X2", "contact_datetime": "2017-09-05T14:45:00"},
         {"contact_id": "X3", "contact_datetime": "2017-09-06 08:00"},
     )
-    for row, note in zip(xlsx_rows, ["Notes", "first", "second", "third"], strict=True):
+    for row, note in zip(xlsx_rows, ["Notes", "first", None, "second", "third"], strict=True):
         row.append(note)
     ingest_env.drop_xlsx("contacts/04_book.xlsx", xlsx_rows)
 
@@ -79,7 +81,7 @@ def test_every_encoding_and_xlsx_loads_with_header_variants_and_date_formats(ing
     assert loaded["U1"][1] == "Abbey School,\nDSL office"
     assert loaded["W1"][1] == NON_ASCII_NAME
     assert loaded["B1"][2:4] == (rows.contact["referrer_type"], rows.contact["contact_outcome"])
-    assert [loaded[key][4] for key in ("U1", "U2", "X1", "X2", "X3")] == [2, 3, 2, 3, 4]
+    assert [loaded[key][4] for key in ("U1", "U2", "X1", "X2", "X3")] == [2, 4, 2, 4, 5]
     assert json.loads(loaded["X2"][5]) == {"Notes": "second"}
     assert json.loads(loaded["U1"][5]) == {}
 
