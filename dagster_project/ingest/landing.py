@@ -25,7 +25,7 @@ from dagster_project.ingest.reading import readable_csv
 from dagster_project.ingest.refusals import FileRefused
 from dagster_project.ingest.registered_numbers import AGENCIES_SEED, create_registered_numbers
 from dagster_project.ingest.sql_functions import register_sql_functions
-from dagster_project.ingest.warehouse import ensure_tables, transaction
+from dagster_project.ingest.warehouse import ensure_tables
 
 UK_TIME = ZoneInfo("Europe/London")
 
@@ -124,22 +124,22 @@ def _ingest_file(
     sha256 = hashlib.sha256(content).hexdigest()
     at = _uk_now()
     earlier = earlier_loads(conn, sha256, list(reports))
-    if any(e.file_name == file_name and e.status in ("loaded", "skipped") for e in earlier):
-        reports[earlier[0].kind].files_skipped += 1
+    seen = [e for e in earlier if e.file_name == file_name and e.status in ("loaded", "skipped")]
+    if seen:
+        reports[seen[0].kind].files_skipped += 1
         return
     loaded_before = [e for e in earlier if e.status == "loaded"]
     if loaded_before:
         first = loaded_before[0]
-        with transaction(conn):
-            record_file(
-                conn,
-                file_name=file_name,
-                kind=first.kind,
-                sha256=sha256,
-                status="skipped",
-                message=f"same bytes as {first.file_name}, loaded before; nothing to load",
-                at=at,
-            )
+        record_file(
+            conn,
+            file_name=file_name,
+            kind=first.kind,
+            sha256=sha256,
+            status="skipped",
+            message=f"same bytes as {first.file_name}, loaded before; nothing to load",
+            at=at,
+        )
         reports[first.kind].files_skipped += 1
         log.info(f"{file_name}: skipped, same bytes as {first.file_name} loaded before")
         return

@@ -9,13 +9,12 @@ from dagster_project.ingest.audit import record_file
 from dagster_project.ingest.contracts import Contract
 from dagster_project.ingest.headers import map_headers
 from dagster_project.ingest.reading import ReadableCsv
+from dagster_project.ingest.sql_text import quoted, sql_string
 from dagster_project.ingest.staging import stage_file
 from dagster_project.ingest.validation import (
     output_columns,
     problem_expression,
-    quoted,
     rejected_value,
-    sql_string,
     typed_expressions,
 )
 from dagster_project.ingest.warehouse import PROVENANCE_COLUMNS, transaction

@@ -14,7 +14,8 @@ from dagster_project.ingest.contracts import Column, ColumnType, Contract
 from dagster_project.ingest.headers import HeaderMap
 from dagster_project.ingest.reading import ReadableCsv
 from dagster_project.ingest.refusals import FileRefused
-from dagster_project.ingest.validation import PHONE_OUTPUTS, quoted, sql_string
+from dagster_project.ingest.sql_text import quoted, sql_string
+from dagster_project.ingest.validation import PHONE_OUTPUTS
 
 #: Normalised numbers of registered organisations (schools, agencies); see registered_numbers.
 REGISTERED_NUMBERS_TABLE = "ingest_registered_numbers"

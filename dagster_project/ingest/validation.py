@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dagster_project.ingest.contracts import Column, ColumnType
+from dagster_project.ingest.sql_text import quoted, sql_string
 
 MISSING = "a required value is missing. Fill it in at source and export the record again."
 UNPARSEABLE_DATETIME = (
@@ -37,14 +38,6 @@ class OutputColumn:
     @property
     def typed(self) -> str:
         return quoted(f"typed__{self.name}")
-
-
-def quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 _SQL_TYPES = {
