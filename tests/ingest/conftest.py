@@ -126,6 +126,23 @@ class IngestEnv:
         messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
         return result, messages
 
+    @staticmethod
+    def metadata(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
+        """Materialisation metadata values by asset key ("raw/contacts")."""
+        return {
+            event.asset_key.to_user_string(): {
+                key: value.value for key, value in event.materialization.metadata.items()
+            }
+            for event in result.get_asset_materialization_events()
+        }
+
+    @staticmethod
+    def check_evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+        return {
+            evaluation.asset_key.to_user_string(): evaluation
+            for evaluation in result.get_asset_check_evaluations()
+        }
+
     def query(self, sql: str, parameters: list | None = None) -> list[tuple]:
         with duckdb.connect(str(settings.warehouse_path()), read_only=True) as conn:
             return conn.execute(sql, parameters or []).fetchall()

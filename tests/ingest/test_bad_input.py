@@ -151,11 +151,8 @@ def test_good_rows_and_files_load_beside_the_bad(bad_landing):
 
 
 def test_checks_warn_with_counts_and_examples(bad_landing):
-    _, result, _ = bad_landing
-    evaluations = {
-        evaluation.asset_key.to_user_string(): evaluation
-        for evaluation in result.get_asset_check_evaluations()
-    }
+    env, result, _ = bad_landing
+    evaluations = env.check_evaluations(result)
     expected_counts = {
         "raw/contacts": (6, 5),
         "raw/calls": (1, 3),
@@ -187,13 +184,8 @@ def test_logs_name_every_refused_file_and_rejected_row(bad_landing):
 
 
 def test_materialisation_metadata_counts_files_and_rows(bad_landing):
-    _, result, _ = bad_landing
-    metadata = {
-        event.asset_key.to_user_string(): {
-            key: value.value for key, value in event.materialization.metadata.items()
-        }
-        for event in result.get_asset_materialization_events()
-    }
+    env, result, _ = bad_landing
+    metadata = env.metadata(result)
     assert metadata["raw/contacts"] == {
         "files_loaded": 3,
         "files_skipped": 0,

@@ -17,15 +17,6 @@ def _warehouse_snapshot(env) -> dict[str, list[tuple]]:
     return {table: sorted(env.query(f"SELECT * FROM {table}"), key=repr) for (table,) in tables}
 
 
-def _metadata(result) -> dict[str, dict]:
-    return {
-        event.asset_key.to_user_string(): {
-            key: value.value for key, value in event.materialization.metadata.items()
-        }
-        for event in result.get_asset_materialization_events()
-    }
-
-
 def test_rerun_and_renamed_copy_change_nothing(ingest_env, rows):
     contacts = ingest_env.drop_csv(
         "contacts/2017-09.csv", rows.contacts({"contact_id": "C1"}, {"contact_id": "C2"})
@@ -38,7 +29,7 @@ def test_rerun_and_renamed_copy_change_nothing(ingest_env, rows):
     result, _ = ingest_env.materialize()
 
     assert _warehouse_snapshot(ingest_env) == first
-    metadata = _metadata(result)
+    metadata = ingest_env.metadata(result)
     for key in ("raw/contacts", "raw/calls", "raw/schools"):
         assert (metadata[key]["files_loaded"], metadata[key]["files_skipped"]) == (0, 1)
     assert metadata["raw/contacts"]["dagster/row_count"] == 2
@@ -47,7 +38,7 @@ def test_rerun_and_renamed_copy_change_nothing(ingest_env, rows):
     result, _ = ingest_env.materialize()
 
     assert ingest_env.query("SELECT count(*) FROM raw.contacts") == [(2,)]
-    assert _metadata(result)["raw/contacts"]["files_skipped"] == 2
+    assert ingest_env.metadata(result)["raw/contacts"]["files_skipped"] == 2
     assert ingest_env.query(
         "SELECT status, message FROM audit.loaded_files "
         "WHERE file_name = 'contacts/2017-09 (copy).csv'"
