@@ -5,7 +5,7 @@ write-audit-publish order: ``published`` runs last and only after every blocking
 the same run passed.
 """
 
-from dagster import AssetSelection, Backoff, RetryPolicy, define_asset_job
+from dagster import AssetSelection, Backoff, RetryPolicy, define_asset_job, in_process_executor
 
 REFRESH_JOB_NAME = "refresh_warehouse"
 
@@ -22,4 +22,7 @@ refresh_warehouse_job = define_asset_job(
         "then publish the analysts' copy if every blocking check passed."
     ),
     op_retry_policy=TRANSIENT_RETRY_POLICY,
+    # One process for the whole run: the writer pool serialises the steps anyway, and dbt,
+    # pandas and great-expectations are then imported once rather than once per step.
+    executor_def=in_process_executor,
 )
