@@ -110,6 +110,7 @@ def test_trial_months_sort_after_and_do_not_collide_with_the_baseline(runs, gene
         ({"arms": {}, "displacement_share": 1.5}, "displacement_share"),
         ({"start": date(2016, 9, 1)}, "begin on 2017-09-01"),
         ({"scale": 0}, "scale must be positive"),
+        ({"arms": {}, "end": date(2019, 8, 31)}, "no trial month"),
     ],
 )
 def test_bad_arguments_are_refused_with_a_reason(tmp_path, arguments, message):
@@ -117,6 +118,9 @@ def test_bad_arguments_are_refused_with_a_reason(tmp_path, arguments, message):
         write_demo_extracts(
             tmp_path / "landing", tmp_path / "truth", **{"end": date(2019, 10, 31), **arguments}
         )
+    assert not (tmp_path / "landing").exists(), (
+        "nothing is written before the arguments are checked"
+    )
 
 
 def test_an_unknown_arm_is_refused(tmp_path, arms):
