@@ -104,7 +104,7 @@ CREATE TABLE marts.fct_contacts AS SELECT * FROM (VALUES
 FCT_SCHOOL_MONTH = """
 CREATE TABLE marts.fct_school_month AS
 SELECT school_urn, month_start, phone_contacts, email_contacts, other_contacts, referrals,
-       phone_contacts + email_contacts + other_contacts AS contacts_and_referrals,
+       phone_contacts + email_contacts + other_contacts + referrals AS contacts_and_referrals,
        calls_attributed
 FROM (VALUES
  (140001, DATE '2017-09-01', 1, 0, 0, 0, 1),
