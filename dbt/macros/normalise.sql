@@ -9,19 +9,10 @@
     nullif(lower(trim(regexp_replace({{ expression }}, '\s+', ' ', 'g'))), '')
 {%- endmacro %}
 
-{#- Telephone number as digits only, international forms made national:
-    "+44 (0)1926 410410", "0044 1926 410410" and "01926 410410" all become "01926410410". -#}
+{#- Telephone number as ingestion normalises it (docs/raw-layer.md): digits only, a leading
+    44 or 0044, with or without a following (0), made 0: "+44 (0)1926 410410" -> "01926410410". -#}
 {% macro normalise_phone(expression) -%}
-    nullif(
-        regexp_replace(
-            regexp_replace(
-                regexp_replace({{ expression }}, '\(0\)', '', 'g'),
-                '[^0-9]', '', 'g'
-            ),
-            '^(00)?44', '0'
-        ),
-        ''
-    )
+    nullif(regexp_replace(regexp_replace({{ expression }}, '[^0-9]', '', 'g'), '^(00)?440?', '0'), '')
 {%- endmacro %}
 
 {#- Free text cleaned for storage: trimmed, blank made null. -#}
