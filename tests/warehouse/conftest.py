@@ -115,12 +115,14 @@ def good(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
 
 @pytest.fixture(scope="session")
 def broken(data_dir: Path, good: Scenario, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
-    """The good warehouse rebuilt after a duplicated match and an unknown contact method."""
+    """The good warehouse after a duplicated match and an unknown contact method, with the
+    contacts' staging model and everything after matching rebuilt."""
     out = tmp_path_factory.mktemp("broken") / "warehouse.duckdb"
     return _run(
         data_dir,
         good.warehouse,
         out,
+        selection=AssetSelection.assets("stg_mash__contacts") | AssetSelection.groups("marts"),
         prepare=lambda warehouse: raw_layer.write_tables(warehouse, fixture_data.broken_data()),
     )
 
