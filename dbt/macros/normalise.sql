@@ -1,0 +1,29 @@
+{#- Lookup key for free-typed labels: lower case, everything but letters and digits removed
+    ("E-mail" -> "email", "Health - GP" -> "healthgp"); the seeds' key columns use the same form. -#}
+{% macro lookup_key(expression) -%}
+    nullif(regexp_replace(lower(trim({{ expression }})), '[^a-z0-9]', '', 'g'), '')
+{%- endmacro %}
+
+{#- Referrer name as matching sees it: lower case, trimmed, runs of white space made one space. -#}
+{% macro referrer_name_key(expression) -%}
+    nullif(lower(trim(regexp_replace({{ expression }}, '\s+', ' ', 'g'))), '')
+{%- endmacro %}
+
+{#- Telephone number as ingestion normalises it (docs/raw-layer.md): digits only, a leading
+    44 or 0044, with or without a following (0), made 0: "+44 (0)1926 410410" -> "01926410410". -#}
+{% macro normalise_phone(expression) -%}
+    nullif(regexp_replace(regexp_replace({{ expression }}, '[^0-9]', '', 'g'), '^(00)?440?', '0'), '')
+{%- endmacro %}
+
+{#- Free text cleaned for storage: trimmed, blank made null. -#}
+{% macro clean_text(expression) -%}
+    nullif(trim({{ expression }}), '')
+{%- endmacro %}
+
+{#- Y/N style flag read as a boolean; anything unrecognised (or blank) is null. -#}
+{% macro parse_flag(expression) -%}
+    case
+        when lower(trim({{ expression }})) in ('y', 'yes', 'true', 't', '1') then true
+        when lower(trim({{ expression }})) in ('n', 'no', 'false', 'f', '0') then false
+    end
+{%- endmacro %}

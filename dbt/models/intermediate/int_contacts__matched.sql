@@ -1,0 +1,63 @@
+{{ config(tags=['after_matching']) }}
+-- Contacts with the agency their referrer was matched to. A school match is moved to the
+-- school's current URN, and its agency id follows ('SCH' || current URN).
+with contacts as (
+    select * from {{ ref('stg_mash__contacts') }}
+),
+
+matches as (
+    select *
+    from {{ source('matching', 'agency_matches') }}
+    where match_method <> 'unmatched'
+),
+
+successors as (
+    select * from {{ ref('int_schools__successors') }}
+),
+
+calls as (
+    select call_id from {{ ref('stg_telephony__calls') }}
+)
+
+select
+    contacts.contact_id,
+    contacts.child_key,
+    contacts.contact_at,
+    contacts.contact_date,
+    contacts.month_start,
+    contacts.academic_year,
+    contacts.contact_method,
+    contacts.channel,
+    contacts.referrer_type,
+    contacts.cin_code,
+    contacts.agency_type,
+    contacts.in_scope,
+    contacts.referrer_name_key,
+    case
+        when matches.school_urn is not null
+            then 'SCH' || coalesce(successors.current_urn, matches.school_urn)
+        else matches.agency_id
+    end as agency_id,
+    coalesce(successors.current_urn, matches.school_urn) as school_urn,
+    coalesce(matches.match_method, 'unmatched') as match_method,
+    matches.match_score,
+    coalesce(matches.in_review, false) as match_in_review,
+    contacts.child_ethnicity,
+    contacts.child_language,
+    contacts.child_disability,
+    contacts.child_district,
+    contacts.responsible_team,
+    contacts.outcome,
+    contacts.outcome_group,
+    contacts.is_referral,
+    contacts.is_referral_basis,
+    calls.call_id,
+    contacts.record_updated_at
+from contacts
+left join matches
+    on contacts.referrer_name_key = matches.referrer_name_key
+    and contacts.agency_type = matches.agency_type
+left join successors
+    on matches.school_urn = successors.urn
+left join calls
+    on contacts.call_reference = calls.call_id

@@ -1,0 +1,73 @@
+-- One row per contact: its latest version, with method, referrer type and outcome read
+-- through the reference seeds.
+with latest as (
+    select *
+    from {{ source('raw', 'contacts') }}
+    qualify {{ latest_version_rank('contact_id') }} = 1
+),
+
+typed as (
+    select
+        *,
+        {{ lookup_key('contact_method') }} as method_key,
+        {{ lookup_key('referrer_type') }} as referrer_type_key,
+        {{ lookup_key('contact_outcome') }} as outcome_key,
+        -- a leading CIN code: '2A', '2A - Schools', '10 Unknown'
+        upper(nullif(regexp_extract(trim(referrer_type), '^(10|[1-9][A-Za-z]?)(?:$|[^A-Za-z0-9])', 1), ''))
+            as leading_cin_code
+    from latest
+),
+
+coded as (
+    select
+        typed.*,
+        coalesce(by_code.cin_code, aliases.cin_code) as cin_code
+    from typed
+    left join {{ ref('cin_referral_sources') }} as by_code
+        on typed.leading_cin_code = by_code.cin_code
+    left join {{ ref('referrer_type_aliases') }} as aliases
+        on typed.referrer_type_key = aliases.alias_key
+)
+
+select
+    coded.contact_id,
+    coded.child_key,
+    coded.contact_at,
+    cast(coded.contact_at as date) as contact_date,
+    {{ month_start('coded.contact_at') }} as month_start,
+    {{ academic_year('coded.contact_at') }} as academic_year,
+    {{ clean_text('coded.contact_method') }} as contact_method,
+    coalesce(methods.channel, 'unmapped') as channel,
+    {{ clean_text('coded.referrer_type') }} as referrer_type,
+    coded.cin_code,
+    coalesce(sources.agency_type, 'Unknown') as agency_type,
+    coalesce(sources.in_scope, true) as in_scope,
+    {{ clean_text('coded.referrer_name') }} as referrer_name,
+    {{ referrer_name_key('coded.referrer_name') }} as referrer_name_key,
+    {{ clean_text('coded.child_ethnicity') }} as child_ethnicity,
+    {{ clean_text('coded.child_language') }} as child_language,
+    {{ clean_text('coded.child_disability') }} as child_disability,
+    coalesce(districts.district, {{ clean_text('coded.child_district') }}) as child_district,
+    {{ clean_text('coded.responsible_team') }} as responsible_team,
+    {{ clean_text('coded.contact_outcome') }} as outcome,
+    outcomes.outcome_group,
+    coalesce({{ parse_flag('coded.is_referral') }}, outcomes.is_referral, false) as is_referral,
+    case
+        when {{ parse_flag('coded.is_referral') }} is not null then 'recorded'
+        when outcomes.is_referral is not null then 'outcome'
+        else 'unrecognised outcome'
+    end as is_referral_basis,
+    {{ clean_text('coded.call_reference') }} as call_reference,
+    coded.record_updated_at,
+    coded.source_file,
+    coded.source_row,
+    coded.loaded_at
+from coded
+left join {{ ref('contact_methods') }} as methods
+    on coded.method_key = methods.method_key
+left join {{ ref('cin_referral_sources') }} as sources
+    on coded.cin_code = sources.cin_code
+left join {{ ref('contact_outcomes') }} as outcomes
+    on coded.outcome_key = outcomes.outcome_key
+left join {{ ref('district_populations') }} as districts
+    on {{ lookup_key('coded.child_district') }} = {{ lookup_key('districts.district') }}

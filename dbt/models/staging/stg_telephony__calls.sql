@@ -1,0 +1,26 @@
+-- One row per call: its latest version.
+with latest as (
+    select *
+    from {{ source('raw', 'calls') }}
+    qualify {{ latest_version_rank('call_id') }} = 1
+)
+
+select
+    call_id,
+    call_start as call_at,
+    cast(call_start as date) as call_date,
+    {{ month_start('call_start') }} as month_start,
+    {{ academic_year('call_start') }} as academic_year,
+    caller_key,
+    {{ normalise_phone('caller_number') }} as caller_number,
+    {{ clean_text('ivr_option') }} as ivr_option,
+    {{ clean_text('handling_team') }} as handling_team,
+    wait_seconds,
+    talk_seconds,
+    {{ clean_text('call_result') }} as call_result,
+    {{ clean_text('call_outcome') }} as call_outcome,
+    record_updated_at,
+    source_file,
+    source_row,
+    loaded_at
+from latest
