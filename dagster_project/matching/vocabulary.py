@@ -1,0 +1,61 @@
+"""Reading a referrer name in the words of the register it is matched against.
+
+A misspelt word is replaced by the one register word it most resembles ("oakfeild" ->
+"oakfield"), and a punctuated segment holding no register word at all ("Sarah Wilson" in
+"Sarah Wilson - Abbey Infants") is set aside: it names a person, not the organisation.
+A word the register lacks inside a kept segment stays, so a school missing from the
+register ("Foxford CE Infant") is not mistaken for one that shares only its generic words.
+"""
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+#: Shorter words (initials, "ce", "snt") are only ever taken as they are.
+MIN_CORRECTED_LENGTH = 4
+
+
+def in_register_words(
+    queries: list[list[str]], register_words: frozenset[str], word_score: float
+) -> list[str]:
+    """Each query (its normalised segments) rewritten as one string for fuzzy scoring."""
+    corrections = _corrections(queries, register_words, word_score)
+    rewritten = []
+    for segments in queries:
+        corrected = [[corrections.get(word, word) for word in seg.split()] for seg in segments]
+        known = [words for words in corrected if register_words.intersection(words)]
+        rewritten.append(" ".join(word for words in known or corrected for word in words))
+    return rewritten
+
+
+def _corrections(
+    queries: list[list[str]], register_words: frozenset[str], word_score: float
+) -> dict[str, str]:
+    """Unknown word -> the register word it resembles, when exactly one resembles it best."""
+    unknown = sorted(
+        {
+            word
+            for segments in queries
+            for segment in segments
+            for word in segment.split()
+            if len(word) >= MIN_CORRECTED_LENGTH and word not in register_words
+        }
+    )
+    vocabulary = sorted(register_words)
+    if not unknown or not vocabulary:
+        return {}
+    scores = process.cdist(
+        unknown,
+        vocabulary,
+        scorer=fuzz.ratio,
+        processor=None,
+        score_cutoff=word_score,
+        workers=-1,
+        dtype=np.float32,
+    )
+    best = scores.max(axis=1)
+    unique_best = (best > 0) & ((scores == best[:, None]).sum(axis=1) == 1)
+    return {
+        word: vocabulary[column]
+        for word, column, keep in zip(unknown, scores.argmax(axis=1), unique_best, strict=True)
+        if keep
+    }
