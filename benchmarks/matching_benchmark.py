@@ -100,7 +100,8 @@ def main() -> None:
     names = referrer_names(schools, arguments.names, rng)
     successors = pd.DataFrame({"urn": schools["urn"], "current_urn": schools["urn"]})
     agencies = pd.DataFrame(columns=["agency_id", "agency_name", "agency_type", "aliases"])
-    overrides = pd.DataFrame(columns=["referrer_name_key", "agency_type", "agency_id", "school_urn"])
+    override_columns = ["referrer_name_key", "agency_type", "agency_id", "school_urn"]
+    overrides = pd.DataFrame(columns=override_columns)
 
     started = time.perf_counter()
     matches, review = resolve_names(names, schools, successors, agencies, overrides)
@@ -115,7 +116,10 @@ def main() -> None:
     correct = int((accepted["school_urn"] == accepted["true_urn"]).sum())
     config = MatchConfig()
     print(f"register: {len(schools)} schools; names: {len(names)} distinct")
-    print(f"scorer {config.scorer}, accept >= {config.accept_score} (margin {config.accept_margin})")
+    print(
+        f"scorer {config.scorer}, accept >= {config.accept_score} "
+        f"(margin {config.accept_margin}), review >= {config.review_score}"
+    )
     print(f"first run: {seconds:.2f} s, {len(names) / seconds:,.0f} names/second")
     print(f"rerun, nothing new: {rerun_seconds:.2f} s")
     print(
