@@ -93,6 +93,7 @@ def resolve_names(
     agencies_df = agencies_df[["agency_id", "agency_name", "agency_type", "aliases"]]
     overrides_df = overrides_df[[*NAME_KEY, "agency_id", "school_urn"]]
     fingerprint = register_fingerprint(schools_df, successors_df, agencies_df, overrides_df, config)
+    names_df = names_df.astype({column: "string" for column in NAME_KEY})
     names = names_df[NAME_KEY].drop_duplicates().reset_index(drop=True)
 
     reused = _reusable(previous_df, names, fingerprint)

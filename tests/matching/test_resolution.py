@@ -247,3 +247,21 @@ def test_one_row_per_name_and_agency_type(register, make_names):
 def test_thresholds_out_of_order_are_refused():
     with pytest.raises(ValueError, match="review_score <= accept_score"):
         MatchConfig(accept_score=70, review_score=80)
+
+
+def test_no_names_gives_empty_tables_with_every_column(register, make_names):
+    matches, review = resolve(register, make_names())
+    assert matches.empty and review.empty
+    assert list(matches.columns[:11]) == [
+        "referrer_name_key",
+        "agency_type",
+        "agency_id",
+        "school_urn",
+        "match_method",
+        "match_score",
+        "runner_up_score",
+        "matched_name",
+        "in_review",
+        "register_fingerprint",
+        "matched_at",
+    ]
