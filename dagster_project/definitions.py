@@ -8,8 +8,9 @@ from dagster import Definitions, load_asset_checks_from_modules, load_assets_fro
 
 from dagster_project.defs import resources, schedules, sensors
 from dagster_project.defs.assets import dbt_models, ingestion, matching, publish, reports, trial
+from dagster_project.defs.checks import gx_checks
 
-ASSET_MODULES = [ingestion, dbt_models, matching, trial, reports, publish]
+ASSET_MODULES = [ingestion, dbt_models, matching, trial, reports, publish, gx_checks]
 
 defs = Definitions(
     assets=load_assets_from_modules(ASSET_MODULES),
