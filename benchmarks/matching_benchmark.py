@@ -117,7 +117,7 @@ def main() -> None:
     config = MatchConfig()
     print(f"register: {len(schools)} schools; names: {len(names)} distinct")
     print(
-        f"scorer {config.scorer}, accept >= {config.accept_score} "
+        f"scorers {config.scorers}, accept >= {config.accept_score} "
         f"(margin {config.accept_margin}), review >= {config.review_score}"
     )
     print(f"first run: {seconds:.2f} s, {len(names) / seconds:,.0f} names/second")

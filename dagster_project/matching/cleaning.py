@@ -254,7 +254,18 @@ def normalise_name(text: str | None) -> str:
     text = " ".join(default_process(text).split())
     for pattern, replacement in _PHRASES:
         text = pattern.sub(replacement, text)
-    return " ".join(_WORDS.get(word, word) for word in text.split() if word not in _DROPPED)
+    return " ".join(_WORDS.get(word, word) for word in text.split())
+
+
+def compact_designations(text: str) -> str:
+    """A normalised name with its designations as one short word each, for scoring.
+
+    Written out, "church of england" would outweigh the rest of the name in a character
+    count; as "ce" it still tells St Mary's CE from St Mary's RC.
+    """
+    for pattern, replacement in _COMPACT:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def clean_segments(text: str | None) -> list[str]:
@@ -325,6 +336,10 @@ _PHRASES = tuple(
         (r"saint", "st"),
     )
 )
+_COMPACT = tuple(
+    (re.compile(rf"\b{long_form}\b"), short)
+    for long_form, short in (("church of england", "ce"), ("catholic", "rc"))
+)
 _WORDS = {
     "prim": "primary",
     "pri": "primary",
@@ -355,4 +370,3 @@ _WORDS = {
     "servs": "services",
     "dept": "department",
 }
-_DROPPED = frozenset({"the"})

@@ -16,14 +16,20 @@ class MatchConfig:
     unmatched. Candidates scoring under ``candidate_floor`` are not reported at all. Before
     scoring, a misspelt word is read as the register word it resembles when their
     ``rapidfuzz.fuzz.ratio`` is at least ``word_score``.
+
+    A score is the mean of the ``scorers`` (``rapidfuzz.fuzz`` functions). The default pairs
+    ``token_set_ratio``, indifferent to words one side lacks ("Kenilworth" for "Kenilworth
+    School"), with ``token_sort_ratio``, which counts every word, so that of two candidates
+    holding all the typed words the one with nothing more wins ("Warwick School" over
+    "Warwick Preparatory School").
     """
 
-    accept_score: float = 90.0
+    accept_score: float = 75.0
     accept_margin: float = 5.0
-    review_score: float = 75.0
+    review_score: float = 65.0
     candidate_floor: float = 50.0
     word_score: float = 80.0
-    scorer: str = "token_set_ratio"
+    scorers: tuple[str, ...] = ("token_set_ratio", "token_sort_ratio")
 
     def __post_init__(self) -> None:
         if not 0 <= self.candidate_floor <= self.review_score <= self.accept_score <= 100:
@@ -35,11 +41,17 @@ class MatchConfig:
             raise ValueError(f"MatchConfig.word_score must be in (0, 100], got {self.word_score}")
         if self.accept_margin < 0:
             raise ValueError(f"MatchConfig.accept_margin must be >= 0, got {self.accept_margin}")
-        if not hasattr(fuzz, self.scorer):
-            raise ValueError(f"MatchConfig.scorer {self.scorer!r} is not a rapidfuzz.fuzz scorer")
+        unknown = [name for name in self.scorers if not hasattr(fuzz, name)]
+        if not self.scorers or unknown:
+            raise ValueError(f"MatchConfig.scorers must name rapidfuzz.fuzz scorers, got {unknown}")
 
-    def scorer_function(self):
-        return getattr(fuzz, self.scorer)
+    def scorer_functions(self) -> list:
+        return [getattr(fuzz, name) for name in self.scorers]
+
+    def scorer_cutoff(self) -> float:
+        """The least score each scorer can give while their mean still reaches the floor."""
+        count = len(self.scorers)
+        return max(0.0, count * self.candidate_floor - (count - 1) * 100.0)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dagster_project.matching.cleaning import normalise_name
+from dagster_project.matching.cleaning import compact_designations, normalise_name
 
 SCHOOLS_AGENCY_TYPE = "Schools"
 
@@ -32,6 +32,8 @@ class CandidateRegister:
     exact: dict[str, tuple[frozenset[int], str]] = field(default_factory=dict)
     #: the distinct normalised names, grouped by agency (``name_agency`` is non-decreasing)
     names: list[str] = field(default_factory=list)
+    #: ``names`` as fuzzy-scored (``compact_designations``)
+    scored_names: list[str] = field(default_factory=list)
     name_agency: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     spellings: list[str] = field(default_factory=list)
     #: every word of every normalised name
@@ -98,5 +100,6 @@ def _register(entries: list[tuple[Agency, list[str]]]) -> CandidateRegister:
         indices, first_spelling = register.exact.get(normalised, (frozenset(), spelling))
         register.exact[normalised] = (indices | {index}, first_spelling)
     register.name_agency = np.array([index for index, _ in sorted(spelling_of)], dtype=np.int64)
+    register.scored_names = [compact_designations(name) for name in register.names]
     register.words = frozenset(word for name in register.names for word in name.split())
     return register

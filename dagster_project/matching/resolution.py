@@ -10,6 +10,7 @@ the overrides and the thresholds are unchanged.
 
 import json
 from datetime import datetime
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -156,8 +157,8 @@ def _match(
         rewritten = in_register_words([list(q) for q in queries], register.words, config.word_score)
         scored = sorted(set(rewritten))
         scores = score_names(scored, register, config)
-        row_of_text = {text: row for row, text in enumerate(scored)}
-        row_of = {segs: row_of_text[text] for segs, text in zip(queries, rewritten, strict=True)}
+        query_of = dict(zip(queries, rewritten, strict=True))
+        row_of = {text: row for row, text in enumerate(scored)}
         for key in group["referrer_name_key"]:
             cleaned = " ".join(segments[key])
             decision = {
@@ -168,26 +169,35 @@ def _match(
             if (key, agency_type) in overrides:
                 decision |= _override(overrides[(key, agency_type)])
             elif register:
-                row = row_of.get(segments[key])
+                query = query_of.get(segments[key], "")
+                row = row_of.get(query)
                 fuzzy = scores.candidates(row) if row is not None else []
                 spelling = register.spellings[scores.best_name[row]] if fuzzy else ""
-                decision |= _decide(key, cleaned, register, fuzzy, spelling, config)
+                evidence = _Evidence(cleaned, query, fuzzy, spelling)
+                decision |= _decide(key, evidence, register, config)
             else:
                 decision |= _unmatched(register, [])
             rows.append(decision)
     return pd.DataFrame(rows)
 
 
-def _decide(
-    key: str,
-    cleaned: str,
-    register: CandidateRegister,
-    fuzzy: list[tuple[int, float]],
-    fuzzy_spelling: str,
-    config: MatchConfig,
-) -> dict:
-    """Exact when the name is one agency's register name or alias, else by fuzzy scores."""
-    exact_hit = register.exact.get(cleaned) or register.exact.get(normalise_name(key))
+class _Evidence(NamedTuple):
+    cleaned: str
+    #: the cleaned name in the register's words, as fuzzy-scored
+    query: str
+    fuzzy: list[tuple[int, float]]
+    fuzzy_spelling: str
+
+
+def _decide(key: str, evidence: _Evidence, register: CandidateRegister, config: MatchConfig):
+    """Exact when the name is one agency's register name or alias, else by fuzzy scores.
+
+    A name that, misspellings corrected, is exactly one agency's name needs no margin over
+    the runner-up: "The Castle Primary Sch" is The Castle Primary School even though Castle
+    Primary School scores nearly as well.
+    """
+    fuzzy = evidence.fuzzy
+    exact_hit = register.exact.get(evidence.cleaned) or register.exact.get(normalise_name(key))
     if exact_hit:
         exact_agencies, spelling = exact_hit
         ordered = sorted(exact_agencies)
@@ -200,8 +210,10 @@ def _decide(
         return _unmatched(register, fuzzy)
     best_score = fuzzy[0][1]
     runner_up_score = fuzzy[1][1] if len(fuzzy) > 1 else 0.0
-    if best_score >= config.accept_score and best_score - runner_up_score >= config.accept_margin:
-        return _matched("fuzzy", register, fuzzy, fuzzy_spelling)
+    spelled_out = len(register.exact.get(evidence.query, ((),))[0]) == 1
+    clear = spelled_out or best_score - runner_up_score >= config.accept_margin
+    if best_score >= config.accept_score and clear:
+        return _matched("fuzzy", register, fuzzy, evidence.fuzzy_spelling)
     return _unmatched(register, fuzzy, in_review=True)
 
 

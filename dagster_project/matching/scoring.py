@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import process
 
+from dagster_project.matching.cleaning import compact_designations
 from dagster_project.matching.config import MatchConfig
 from dagster_project.matching.registers import CandidateRegister
 
@@ -46,15 +47,8 @@ def score_names(queries: list[str], register: CandidateRegister, config: MatchCo
     group_starts = np.flatnonzero(np.r_[True, np.diff(register.name_agency) != 0])
     group_agency = register.name_agency[group_starts]
     for start in range(0, len(queries), CHUNK_ROWS):
-        matrix = process.cdist(
-            queries[start : start + CHUNK_ROWS],
-            register.names,
-            scorer=config.scorer_function(),
-            processor=None,
-            score_cutoff=config.candidate_floor,
-            workers=-1,
-            dtype=np.float32,
-        )
+        chunk = [compact_designations(query) for query in queries[start : start + CHUNK_ROWS]]
+        matrix = _mean_score(chunk, register.scored_names, config)
         per_agency = np.maximum.reduceat(matrix, group_starts, axis=1)
         best = np.argsort(-per_agency, axis=1, kind="stable")[:, :width]
         best_scores = np.take_along_axis(per_agency, best, axis=1)
@@ -65,3 +59,19 @@ def score_names(queries: list[str], register: CandidateRegister, config: MatchCo
         agencies[rows, :width] = np.where(best_scores > 0, group_agency[best], -1)
         scores[rows, :width] = np.round(best_scores.astype(np.float64), 2)
     return Scores(agencies, scores, best_name)
+
+
+def _mean_score(queries: list[str], names: list[str], config: MatchConfig) -> np.ndarray:
+    total = np.zeros((len(queries), len(names)), dtype=np.float32)
+    for scorer in config.scorer_functions():
+        total += process.cdist(
+            queries,
+            names,
+            scorer=scorer,
+            processor=None,
+            score_cutoff=config.scorer_cutoff(),
+            workers=-1,
+            dtype=np.float32,
+        )
+    mean = total / len(config.scorers)
+    return np.where(mean >= config.candidate_floor, mean, 0).astype(np.float32)

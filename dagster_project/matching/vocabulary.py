@@ -1,8 +1,9 @@
 """Reading a referrer name in the words of the register it is matched against.
 
 A misspelt word is replaced by the one register word it most resembles ("oakfeild" ->
-"oakfield"), and a punctuated segment holding no register word at all ("Sarah Wilson" in
-"Sarah Wilson - Abbey Infants") is set aside: it names a person, not the organisation.
+"oakfield"), and a punctuated segment made mostly of words the register never uses
+("Sarah Wilson" in "Sarah Wilson - Abbey Infants") is set aside: it names a person, not
+the organisation.
 A word the register lacks inside a kept segment stays, so a school missing from the
 register ("Foxford CE Infant") is not mistaken for one that shares only its generic words.
 """
@@ -17,14 +18,35 @@ MIN_CORRECTED_LENGTH = 4
 def in_register_words(
     queries: list[list[str]], register_words: frozenset[str], word_score: float
 ) -> list[str]:
-    """Each query (its normalised segments) rewritten as one string for fuzzy scoring."""
+    """Each query (its normalised segments) rewritten as one string for fuzzy scoring.
+
+    Kept: the segments mostly made of register words as typed; failing any, those mostly
+    made of register words once misspellings are corrected; failing any, those holding a
+    register word at all; failing any, every segment. So a person's name is set aside even
+    when one of its words is a register word too ("Ian Wood - Moorfields").
+    """
     corrections = _corrections(queries, register_words, word_score)
     rewritten = []
     for segments in queries:
-        corrected = [[corrections.get(word, word) for word in seg.split()] for seg in segments]
-        known = [words for words in corrected if register_words.intersection(words)]
-        rewritten.append(" ".join(word for words in known or corrected for word in words))
+        typed = [segment.split() for segment in segments]
+        corrected = [[corrections.get(word, word) for word in words] for words in typed]
+        share_typed = [_register_share(words, register_words) for words in typed]
+        share_corrected = [_register_share(words, register_words) for words in corrected]
+        for keep in (
+            [share > 0.5 for share in share_typed],
+            [share > 0.5 for share in share_corrected],
+            [share > 0 for share in share_corrected],
+            [True] * len(corrected),
+        ):
+            if any(keep):
+                break
+        kept = [words for words, wanted in zip(corrected, keep, strict=True) if wanted]
+        rewritten.append(" ".join(word for words in kept for word in words))
     return rewritten
+
+
+def _register_share(words: list[str], register_words: frozenset[str]) -> float:
+    return sum(word in register_words for word in words) / len(words)
 
 
 def _corrections(

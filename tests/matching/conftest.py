@@ -15,6 +15,8 @@ SCHOOLS = [
     (100008, "Oakfield Junior School", "Open"),
     (100009, "Northgate Primary School", "Open"),
     (100011, "Lady Katherine Hollins School", "Open"),
+    (100012, "The Meadow Primary School", "Open"),
+    (100013, "Meadow Primary School", "Open"),
 ]
 #: Kenilworth School (100003) converted to an academy with a new URN.
 CONVERSIONS = {100003: 100010}

@@ -67,7 +67,7 @@ def test_names_beginning_with_honours_are_kept(school):
         ("Oakfield Jun. Sch.", "Oakfield Junior School"),
         ("Brambleford Pri Acad", "Brambleford Primary Academy"),
         ("Smith & Jones Centre", "smith and jones center"),
-        ("The Kingsley School", "Kingsley School"),
+        ("Kingsley Sch.", "KINGSLEY  SCHOOL"),
     ],
 )
 def test_normalise_name_gives_one_spelling(one, other):

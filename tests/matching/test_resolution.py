@@ -145,6 +145,22 @@ def test_thresholds_decide_accept_review_or_unmatched(register, make_names):
     }
 
 
+def test_a_person_segment_sharing_a_register_word_is_set_aside(register, make_names):
+    key = "ian hollins - oakfeild junior"
+    matches, _ = resolve(register, make_names((key, "Schools")))
+    match = one(matches, key)
+    assert (match.match_method, match.school_urn) == ("fuzzy", 100008)
+
+
+def test_a_name_spelled_out_once_corrected_needs_no_margin(register, make_names):
+    spelled_out, ambiguous = "the meadw primary sch", "meadow primary"
+    matches, _ = resolve(register, make_names((spelled_out, "Schools"), (ambiguous, "Schools")))
+    match = one(matches, spelled_out)
+    assert (match.match_method, match.school_urn) == ("fuzzy", 100012)
+    assert match.match_score - match.runner_up_score < MatchConfig().accept_margin
+    assert one(matches, ambiguous).in_review
+
+
 def test_a_close_runner_up_blocks_acceptance(register, make_names):
     key = "abbey school"
     matches, _ = resolve(register, make_names((key, "Schools")))
