@@ -106,7 +106,7 @@ def resolve_names(
         overrides = resolve_overrides(overrides_df, registers, current_urns(successors_df))
         fresh = _match(todo, registers, overrides, config)
         fresh["register_fingerprint"] = fingerprint
-        fresh["matched_at"] = pd.Timestamp(matched_at or datetime.now()).floor("s")
+        fresh["matched_at"] = pd.Timestamp(matched_at or datetime.now())
     frames = [frame for frame in (reused, _typed(fresh, MATCH_COLUMNS)) if len(frame)]
     matches = pd.concat(frames, ignore_index=True) if frames else fresh
     matches = _typed(matches, MATCH_COLUMNS).sort_values(NAME_KEY, ignore_index=True)
@@ -128,10 +128,10 @@ def review_queue(matches: pd.DataFrame, names_df: pd.DataFrame) -> pd.DataFrame:
             for part in ("agency_id", "name", "score"):
                 row[f"candidate_{rank}_{part}"] = candidate[part]
         rows.append(row)
-    seen = names_df[[*NAME_KEY, "occurrences", "first_seen_at", "last_seen_at"]]
-    review = _typed(pd.DataFrame(rows), REVIEW_COLUMNS).drop(columns=list(seen.columns[2:]))
-    review = _typed(review.merge(seen, how="left", on=NAME_KEY), REVIEW_COLUMNS)
-    return review.sort_values(
+    seen = ["occurrences", "first_seen_at", "last_seen_at"]
+    queue = _typed(pd.DataFrame(rows), REVIEW_COLUMNS).drop(columns=seen)
+    review = queue.merge(names_df[[*NAME_KEY, *seen]], how="left", on=NAME_KEY)
+    return _typed(review, REVIEW_COLUMNS).sort_values(
         ["occurrences", *NAME_KEY], ascending=[False, True, True], ignore_index=True
     )
 

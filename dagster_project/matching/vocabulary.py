@@ -13,6 +13,8 @@ from rapidfuzz import fuzz, process
 
 #: Shorter words (initials, "ce", "snt") are only ever taken as they are.
 MIN_CORRECTED_LENGTH = 4
+#: Unknown words scored per ``cdist`` call, bounding the matrix held in memory.
+CHUNK_WORDS = 4096
 
 
 def in_register_words(
@@ -32,14 +34,13 @@ def in_register_words(
         corrected = [[corrections.get(word, word) for word in words] for words in typed]
         share_typed = [_register_share(words, register_words) for words in typed]
         share_corrected = [_register_share(words, register_words) for words in corrected]
-        for keep in (
+        tiers = (
             [share > 0.5 for share in share_typed],
             [share > 0.5 for share in share_corrected],
             [share > 0 for share in share_corrected],
             [True] * len(corrected),
-        ):
-            if any(keep):
-                break
+        )
+        keep = next(tier for tier in tiers if any(tier))
         kept = [words for words, wanted in zip(corrected, keep, strict=True) if wanted]
         rewritten.append(" ".join(word for words in kept for word in words))
     return rewritten
@@ -63,21 +64,21 @@ def _corrections(
         }
     )
     vocabulary = sorted(register_words)
-    if not unknown or not vocabulary:
-        return {}
-    scores = process.cdist(
-        unknown,
-        vocabulary,
-        scorer=fuzz.ratio,
-        processor=None,
-        score_cutoff=word_score,
-        workers=-1,
-        dtype=np.float32,
-    )
-    best = scores.max(axis=1)
-    unique_best = (best > 0) & ((scores == best[:, None]).sum(axis=1) == 1)
-    return {
-        word: vocabulary[column]
-        for word, column, keep in zip(unknown, scores.argmax(axis=1), unique_best, strict=True)
-        if keep
-    }
+    corrections: dict[str, str] = {}
+    for start in range(0, len(unknown) if vocabulary else 0, CHUNK_WORDS):
+        words = unknown[start : start + CHUNK_WORDS]
+        scores = process.cdist(
+            words,
+            vocabulary,
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=word_score,
+            workers=-1,
+            dtype=np.float32,
+        )
+        best = scores.max(axis=1)
+        unique_best = (best > 0) & ((scores == best[:, None]).sum(axis=1) == 1)
+        for word, column, keep in zip(words, scores.argmax(axis=1), unique_best, strict=True):
+            if keep:
+                corrections[word] = vocabulary[column]
+    return corrections
