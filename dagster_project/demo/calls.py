@@ -157,9 +157,11 @@ def _written_numbers(rng: np.random.Generator, numbers: list[str], after: np.nda
 
 
 def _sources(world: World, month_contacts: MonthContacts, trial: Trial | None) -> pd.DataFrame:
-    """One row per call: who called and why (contact, advice, existing case, public...)."""
+    """One row per call: who called and why (contact, advice, existing case, public...).
+    Calls that never became contacts are drawn from the phone contacts before any trial
+    effect, on streams of their own, so a trial changes only the intervention schools'."""
     month = month_contacts.month
-    rng = world.rng("call sources", month_key(month))
+    key = month_key(month)
     contacts = month_contacts.contacts
     phone = contacts[contacts["channel"] == "phone"]
     contact_calls = phone[
@@ -168,7 +170,11 @@ def _sources(world: World, month_contacts: MonthContacts, trial: Trial | None) -
     contact_calls["updated_at"] = phone["updated_at"]
     contact_calls["purpose"] = "contact"
     contact_calls["route"] = "contact"
-    lag = rng.integers(60, 20 * 60, len(contact_calls)).astype("timedelta64[s]")
+    lag = (
+        world.rng("call lags", key)
+        .integers(60, 20 * 60, len(contact_calls))
+        .astype("timedelta64[s]")
+    )
     contact_calls["call_start"] = np.maximum(
         contact_calls["contact_at"].to_numpy().astype("datetime64[s]") - lag,
         np.datetime64(month, "s"),
@@ -186,6 +192,7 @@ def _sources(world: World, month_contacts: MonthContacts, trial: Trial | None) -
     advice_rate = targets.ADVICE_CALLS_PER_PROFESSIONAL_PHONE_CONTACT * (
         1.1 if after_change else 1.0
     )
+    rng = world.rng("call sources", key)
     others = pd.concat(
         [
             _sample(rng, professional, advice_rate, "advice"),
@@ -200,11 +207,12 @@ def _sources(world: World, month_contacts: MonthContacts, trial: Trial | None) -
         ignore_index=True,
     )
     if trial is not None:
-        others = _thin_for_trial(world.rng("trial calls", month_key(month)), others, trial)
-    others["call_start"] = _random_times(rng, month, others["agency_type"])
+        others = _thin_for_trial(world.rng("trial calls", key), others, trial)
+    others["call_start"] = _random_times(world.rng("call times", key), month, others["agency_type"])
     answered = pd.concat([contact_calls, diverted_calls, others], ignore_index=True)
 
     # Abandoned calls and voicemail: callers like the answered ones, at other times.
+    rng = world.rng("lost calls", key)
     extra = []
     for purpose, share in (
         ("abandoned", targets.ABANDONED_SHARE[after_change]),

@@ -28,7 +28,6 @@ from dagster_project.demo.term_calendar import (
 )
 from dagster_project.demo.world import DISTRICTS, World
 
-NEW_SYSTEM = date(2018, 9, 1)
 AGENCY_TYPES = tuple(targets.AGENCY_TYPE_TOTALS)
 NON_SCHOOL_TYPES = tuple(t for t in AGENCY_TYPES if t != targets.SCHOOLS) + (
     targets.INDIVIDUAL,
@@ -82,7 +81,7 @@ def month_key(month: date) -> int:
 
 
 def era(day: date) -> str:
-    return "old" if day < NEW_SYSTEM else "new"
+    return "old" if day < targets.NEW_CASE_SYSTEM else "new"
 
 
 def profile(agency_type: str) -> str:
@@ -317,76 +316,71 @@ def _address(rng: np.random.Generator, kind: str, town: str, postcode: str) -> s
     return ""
 
 
+def _referrer(
+    world: World, rng: np.random.Generator, row, day: date, agencies: dict, schools: list[dict]
+) -> tuple[str, tuple[str, ...], str, str, int]:
+    """(referrer name, referrer type words, address, method kind, URN on the day) of a row."""
+    if row.kind == "school":
+        school = schools[row.school_row]
+        name, urn_at = _school_name(world, rng, row.school_row, day)
+        words = messy.TYPE_WORDS["2A"] + messy.SCHOOL_TYPE_WORDS.get(school["kind"], ())
+        if school["type_name"].startswith("Academy"):
+            words += ("Academy",)
+        return (
+            name,
+            words,
+            _address(rng, "school", school["town"], school["postcode"]),
+            "school",
+            urn_at,
+        )
+    if row.kind == "agency":
+        agency = agencies[row.agency_id]
+        habits = _habits(world, f"agency:{row.agency_id}", agency["agency_name"], agency["aliases"])
+        name = _typed_name(rng, habits, "agency", row.cin_code)
+        words = messy.type_words(agency["agency_name"], row.cin_code)
+        method_kind = (
+            "police" if row.cin_code == "6" else "health" if row.cin_code[0] == "3" else "agency"
+        )
+        return name, words, "", method_kind, 0
+    if row.kind == "individual":
+        name = messy.individual_name(rng, row.cin_code)
+    else:
+        name = messy.pick(rng, ("", "", "Caller did not give details", "Professional - not known"))
+    town = messy.pick(rng, ("Nuneaton", "Rugby", "Leamington Spa"))
+    return name, messy.TYPE_WORDS[row.cin_code], _address(rng, row.kind, town, ""), "individual", 0
+
+
 def _texts(world: World, rng: np.random.Generator, rows: pd.DataFrame) -> None:
     """Referrer type and name, method and outcome, as a person would type them."""
-    n = len(rows)
-    referrer_type, referrer_name, address, method = [""] * n, [""] * n, [""] * n, [""] * n
-    outcome_final, outcome_initial, school_urn_at = [""] * n, [""] * n, [0] * n
+    columns = ("referrer_name", "referrer_type", "referrer_address", "contact_method")
+    texts = {c: [] for c in (*columns, "outcome_final", "outcome_initial", "school_urn_at")}
     agencies = world.agencies.set_index("agency_id")[["agency_name", "aliases"]].to_dict("index")
     schools = world.schools[["kind", "type_name", "town", "postcode"]].to_dict("records")
     days = rows["contact_at"].to_numpy().astype("datetime64[D]").astype(object)
-    for i, row in enumerate(
-        rows[
-            [
-                "kind",
-                "school_row",
-                "agency_id",
-                "cin_code",
-                "channel",
-                "child_district",
-                "is_referral",
-                "initial_referral",
-            ]
-        ].itertuples(index=False)
+    fields = ["kind", "school_row", "agency_id", "cin_code", "channel", "child_district"]
+    for day, row in zip(
+        days,
+        rows[[*fields, "is_referral", "initial_referral"]].itertuples(index=False),
+        strict=True,
     ):
-        period = era(days[i])
-        if row.kind == "school":
-            school = schools[row.school_row]
-            referrer_name[i], school_urn_at[i] = _school_name(world, rng, row.school_row, days[i])
-            words = messy.TYPE_WORDS["2A"] + messy.SCHOOL_TYPE_WORDS.get(school["kind"], ())
-            if school["type_name"].startswith("Academy"):
-                words += ("Academy",)
-            address[i] = _address(rng, "school", school["town"], school["postcode"])
-            method_kind = "school"
-        elif row.kind == "agency":
-            agency = agencies[row.agency_id]
-            habits = _habits(
-                world, f"agency:{row.agency_id}", agency["agency_name"], agency["aliases"]
-            )
-            referrer_name[i] = _typed_name(rng, habits, "agency", row.cin_code)
-            words = messy.type_words(agency["agency_name"], row.cin_code)
-            method_kind = {"6": "police"}.get(
-                row.cin_code, "health" if row.cin_code.startswith("3") else "agency"
-            )
-        else:
-            referrer_name[i] = (
-                messy.individual_name(rng, row.cin_code)
-                if row.kind == "individual"
-                else messy.pick(
-                    rng, ("", "", "Caller did not give details", "Professional - not known")
-                )
-            )
-            words = messy.TYPE_WORDS[row.cin_code]
-            address[i] = _address(
-                rng, row.kind, messy.pick(rng, ("Nuneaton", "Rugby", "Leamington Spa")), ""
-            )
-            method_kind = "individual"
-        referrer_type[i] = messy.referrer_type_text(rng, row.cin_code, words, period)
-        method[i] = messy.method_text(rng, row.channel, method_kind, period)
-        out_of_county = row.child_district == OUT_OF_COUNTY
-        outcome_final[i] = messy.outcome_text(rng, row.is_referral, out_of_county)
-        outcome_initial[i] = (
-            outcome_final[i]
-            if row.initial_referral == row.is_referral
-            else messy.outcome_text(rng, row.initial_referral, out_of_county)
+        period = era(day)
+        name, words, address, method_kind, urn_at = _referrer(
+            world, rng, row, day, agencies, schools
         )
-    rows["referrer_type"] = referrer_type
-    rows["referrer_name"] = referrer_name
-    rows["referrer_address"] = address
-    rows["contact_method"] = method
-    rows["outcome_final"] = outcome_final
-    rows["outcome_initial"] = outcome_initial
-    rows["school_urn_at"] = school_urn_at
+        texts["referrer_name"].append(name)
+        texts["referrer_type"].append(messy.referrer_type_text(rng, row.cin_code, words, period))
+        texts["referrer_address"].append(address)
+        texts["contact_method"].append(messy.method_text(rng, row.channel, method_kind, period))
+        texts["school_urn_at"].append(urn_at)
+        out_of_county = row.child_district == OUT_OF_COUNTY
+        final = messy.outcome_text(rng, row.is_referral, out_of_county)
+        texts["outcome_final"].append(final)
+        changed = row.initial_referral != row.is_referral
+        texts["outcome_initial"].append(
+            messy.outcome_text(rng, row.initial_referral, out_of_county) if changed else final
+        )
+    for column, values in texts.items():
+        rows[column] = values
 
 
 def _child_fields(world: World, rng: np.random.Generator, rows: pd.DataFrame, month: date) -> None:
@@ -404,7 +398,7 @@ def _child_fields(world: World, rng: np.random.Generator, rows: pd.DataFrame, mo
 
 
 def _apply_trial(
-    world: World, rng: np.random.Generator, rows: pd.DataFrame, trial: Trial
+    world: World, rng: np.random.Generator, rows: pd.DataFrame, trial: Trial, month: date
 ) -> pd.DataFrame:
     """Intervention schools' phone contacts (not referrals) scaled by the rate ratio; a share
     of the removed ones arrive by email instead."""
@@ -430,13 +424,8 @@ def _apply_trial(
     extra = rows.loc[np.repeat(rows.index.to_numpy(), copies)].copy()
     if len(extra):
         shift = rng.integers(-3 * 1440, 3 * 1440, len(extra)).astype("timedelta64[m]")
-        month_start = (
-            rows["contact_at"].min().to_datetime64().astype("datetime64[M]").astype("datetime64[m]")
-        )
-        month_end = (month_start.astype("datetime64[M]") + 1).astype("datetime64[m]") - 1
-        extra["contact_at"] = np.clip(
-            extra["contact_at"].to_numpy() + shift, month_start, month_end
-        )
+        first, last_minute = np.datetime64(month, "m"), np.datetime64(next_month(month), "m") - 1
+        extra["contact_at"] = np.clip(extra["contact_at"].to_numpy() + shift, first, last_minute)
         extra["recorded_at"] = extra["contact_at"] + np.timedelta64(30, "m")
         extra["child_id"] = world.child_ids[
             rng.choice(len(world.child_ids), size=len(extra), p=world.child_popularity)
@@ -480,7 +469,7 @@ def generate_contacts(
     rows = rows[~diverted_mask].reset_index(drop=True)
     phone_base = rows[rows["channel"] == "phone"].reset_index(drop=True)
     if trial is not None:
-        rows = _apply_trial(world, world.rng("trial", month_key(month)), rows, trial)
+        rows = _apply_trial(world, world.rng("trial", month_key(month)), rows, trial, month)
     else:
         rows["trial_effect"] = ""
     rows = rows.sort_values(["contact_at", "contact_id"], ignore_index=True)

@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
+from dagster_project.demo import targets
+
 CONTACT_COLUMNS = (
     "contact_id",
     "child_id",
@@ -69,7 +71,6 @@ OLD_CALL_HEADERS = {
     "call_result": "Call Result",
     "call_outcome": "Call Outcome",
 }
-NEW_SYSTEM = date(2018, 9, 1)
 WINDOWS_1252_MONTH = date(2018, 2, 1)
 XLSX_MONTH = date(2018, 5, 1)
 SHOUTING_HEADERS_MONTH = date(2018, 11, 1)
@@ -115,7 +116,7 @@ class FileFormat:
 
 
 def contact_format(month: date) -> FileFormat:
-    if month < NEW_SYSTEM:
+    if month < targets.NEW_CASE_SYSTEM:
         columns = tuple(OLD_CONTACT_HEADERS)
         date_format = "%d/%m/%Y %H:%M:%S" if month == WINDOWS_1252_MONTH else "%d/%m/%Y %H:%M"
         return FileFormat(
@@ -142,7 +143,7 @@ def contact_format(month: date) -> FileFormat:
 
 
 def call_format(month: date) -> FileFormat:
-    if month < NEW_SYSTEM:
+    if month < targets.NEW_CASE_SYSTEM:
         return FileFormat(
             file_type="csv",
             encoding="utf-8",
@@ -163,7 +164,7 @@ def call_format(month: date) -> FileFormat:
 
 
 def _format_times(values: pd.Series, date_format: str) -> list[str]:
-    """Datetimes as text in one of the export formats (fast path for the two we use)."""
+    """Datetimes as text in one of the export formats (NaT as blank)."""
     iso = np.datetime_as_string(pd.to_datetime(values).to_numpy().astype("datetime64[s]"), unit="s")
     if date_format == "%Y-%m-%dT%H:%M:%S":
         return [s if s != "NaT" else "" for s in iso]
@@ -221,7 +222,7 @@ def call_records(this_month: pd.DataFrame, previous: pd.DataFrame | None) -> pd.
     return pd.concat(parts, ignore_index=True)
 
 
-def contact_table(records: pd.DataFrame, fmt: FileFormat, rng: np.random.Generator) -> pd.DataFrame:
+def contact_table(records: pd.DataFrame, fmt: FileFormat) -> pd.DataFrame:
     """The text columns of a contacts file, in the export's own headers."""
     table = pd.DataFrame(
         {
@@ -278,9 +279,11 @@ def call_table(records: pd.DataFrame, fmt: FileFormat, rng: np.random.Generator)
 
 def insert_bad_row(
     table: pd.DataFrame, headers: dict[str, str], rule: tuple, new_id: str, rng: np.random.Generator
-) -> tuple[pd.DataFrame, int]:
-    """Copy a random row, spoil one column, give it a new id; returns the table and the
-    spoiled record's row number in the file (header = row 1)."""
+) -> tuple[pd.DataFrame, int | None]:
+    """Copy a random row, spoil one column and give it a new id. Returns the table and the
+    spoiled record's row number in the file (header = row 1); None for an empty table."""
+    if table.empty:
+        return table, None
     _, column, replacement, _ = rule
     position = int(rng.integers(len(table) // 4, max(len(table) * 3 // 4, 1)))
     bad = table.iloc[[position]].copy()

@@ -41,7 +41,7 @@ def _month_data(world: World, month: date, scale: float, trial: Trial | None) ->
     contacts["call_id"] = contacts["contact_id"].map(behind).fillna("")
     at = contacts["contact_at"].to_numpy()
     recorded_share = np.where(
-        at < np.datetime64(extracts.NEW_SYSTEM, "m"),
+        at < np.datetime64(targets.NEW_CASE_SYSTEM, "m"),
         0.0,
         np.where(at < np.datetime64(targets.MENU_CHANGE, "m"), 0.25, 0.75),
     )
@@ -59,6 +59,33 @@ def _write_if_changed(path: Path, content: bytes) -> bool:
     return True
 
 
+def _spoil(
+    table: pd.DataFrame,
+    fmt: extracts.FileFormat,
+    kind: str,
+    name: str,
+    rules: list,
+    ids: list[str],
+    rng,
+) -> tuple[pd.DataFrame, list[dict]]:
+    """Insert the month's deliberately bad rows; returns the table and what was spoiled where."""
+    spoiled = []
+    for rule, bad_id in zip(rules, ids, strict=False):
+        table, row = extracts.insert_bad_row(table, fmt.headers, rule, bad_id, rng)
+        if row is not None:
+            spoiled.append(
+                {
+                    "kind": kind,
+                    "file": name,
+                    "row": row,
+                    "record_id": bad_id,
+                    "column": rule[1],
+                    "reason": rule[3],
+                }
+            )
+    return table, spoiled
+
+
 def _write_contacts(
     landing: Path, world: World, data: MonthData, previous: MonthData | None
 ) -> tuple[str, pd.DataFrame, list[dict]]:
@@ -68,28 +95,18 @@ def _write_contacts(
     records = extracts.contact_records(
         data.contacts, previous.contacts if previous else None, month
     )
-    table = extracts.contact_table(records, fmt, rng)
     name = f"contacts/contacts_{month:%Y-%m}.{fmt.file_type}"
-    rejected = []
-    for number, rule in enumerate(extracts.bad_rules(extracts.BAD_CONTACT_ROWS, month), start=1):
-        bad_id = f"{month:%y%m}9{number:04d}"
-        table, row = extracts.insert_bad_row(table, fmt.headers, rule, bad_id, rng)
-        rejected.append(
-            {
-                "kind": "contacts",
-                "file": name,
-                "row": row,
-                "record_id": bad_id,
-                "column": rule[1],
-                "reason": rule[3],
-            }
-        )
+    rules = extracts.bad_rules(extracts.BAD_CONTACT_ROWS, month)
+    ids = [f"{month:%y%m}9{n:04d}" for n in range(1, len(rules) + 1)]
+    table, spoiled = _spoil(
+        extracts.contact_table(records, fmt), fmt, "contacts", name, rules, ids, rng
+    )
     if fmt.file_type == "xlsx":
         content = extracts.xlsx_bytes(table, datetime(month.year, month.month, 28, 18, 0))
     else:
         content = extracts.csv_bytes(table, fmt)
     _write_if_changed(landing / name, content)
-    return name, records, rejected
+    return name, records, spoiled
 
 
 def _write_calls(
@@ -99,24 +116,14 @@ def _write_calls(
     fmt = extracts.call_format(month)
     rng = world.rng("calls extract", month_key(month))
     records = extracts.call_records(data.calls, previous.calls if previous else None)
-    table = extracts.call_table(records, fmt, rng)
     name = f"calls/calls_{month:%Y-%m}.csv"
-    rejected = []
-    for number, rule in enumerate(extracts.bad_rules(extracts.BAD_CALL_ROWS, month), start=1):
-        bad_id = f"C{month:%y%m}9{number:05d}"
-        table, row = extracts.insert_bad_row(table, fmt.headers, rule, bad_id, rng)
-        rejected.append(
-            {
-                "kind": "calls",
-                "file": name,
-                "row": row,
-                "record_id": bad_id,
-                "column": rule[1],
-                "reason": rule[3],
-            }
-        )
+    rules = extracts.bad_rules(extracts.BAD_CALL_ROWS, month)
+    ids = [f"C{month:%y%m}9{n:05d}" for n in range(1, len(rules) + 1)]
+    table, spoiled = _spoil(
+        extracts.call_table(records, fmt, rng), fmt, "calls", name, rules, ids, rng
+    )
     _write_if_changed(landing / name, extracts.csv_bytes(table, fmt))
-    return name, records, rejected
+    return name, records, spoiled
 
 
 def _schools_truth(world: World) -> pd.DataFrame:
@@ -192,6 +199,10 @@ def write_demo_extracts(
     )
     world = build_world(int(seed))
     trial = _trial(world, arms, phone_rate_ratio, displacement_share)
+    if trial is not None and end < TRIAL_START:
+        raise ValueError(
+            f"arms take effect from {TRIAL_START}; [{start}, {end}] has no trial month"
+        )
 
     register_written = [
         name

@@ -297,7 +297,7 @@ def agency_name_habits(rng: np.random.Generator, name: str, aliases: str) -> lis
 
 
 def choose_habit(rng: np.random.Generator, habits: list[str]) -> str:
-    """The usual form half the time or so, else one of the others."""
+    """The usual form most often, else one of the others."""
     roll = rng.random() * (3 + 2 * (len(habits) - 1))
     return habits[0] if roll < 3 else habits[1 + int((roll - 3) // 2)]
 

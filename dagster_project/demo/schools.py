@@ -72,7 +72,8 @@ CONVERSION_DATES = (
     ("2019-04-01",),
     ("2019-11-01",),
 )
-NEIGHBOUR_CONVERSION_DATES = ("2017-09-01", "2018-04-01", "2019-02-01")
+NEIGHBOUR_CONVERSION_DATES = ("2017-09-01", "2018-04-01", "2019-02-01")  # Coventry schools
+COVENTRY = "331"
 REGISTER_DATE = date(2020, 4, 1)
 
 TYPE_GROUP = {
@@ -543,49 +544,46 @@ def _converted_name(rng: np.random.Generator, name: str, town: str, kind: str) -
     return name.replace("School", "Academy")
 
 
-def _add_conversions(builder: _Builder, schools: pd.DataFrame, la_code: str, dates) -> None:
-    """Turn maintained schools into academies: the old row closes, a new URN opens."""
+def _convert_to_academies(
+    builder: _Builder, schools: pd.DataFrame, la_code: str, dates: tuple
+) -> list[dict]:
+    """Turn maintained schools into academies: the old row closes and a new URN opens (once
+    per date in a school's entry of ``dates``). Returns the new rows; one is a secondary."""
     rng = builder.rng
-    candidates = schools.index[
+    maintained = schools.index[
         (schools["la_code"] == la_code)
         & schools["kind"].isin(["village", "primary", "secondary", "infant", "junior"])
         & schools["type_name"].isin(
             ["Community school", "Voluntary controlled school", "Foundation school"]
         )
     ]
-    chosen = rng.choice(candidates, size=len(dates), replace=False)
-    # Put a secondary among the converters so the rename case has weight.
-    secondaries = schools.index[(schools["la_code"] == la_code) & (schools["kind"] == "secondary")]
-    secondaries = [i for i in secondaries if i in set(candidates)]
-    if secondaries and not any(i in secondaries for i in chosen):
-        chosen[1 % len(chosen)] = secondaries[0]
+    secondaries = [i for i in maintained if schools.at[i, "kind"] == "secondary"][:1]
+    others = rng.choice(
+        maintained.difference(secondaries), size=len(dates) - len(secondaries), replace=False
+    )
     new_rows = []
-    for index, steps in zip(chosen, dates, strict=True):
+    for index, steps in zip([*others[:1], *secondaries, *others[1:]], dates, strict=True):
         steps = (steps,) if isinstance(steps, str) else steps
         current = schools.loc[index].to_dict()
         for step_number, step in enumerate(steps):
             when = date.fromisoformat(step)
-            old = dict(current)
-            old["status"] = "Closed"
-            old["close_date"] = when - timedelta(days=1)
-            old["pupils"] = np.nan
-            old["pct_fsm"] = np.nan
-            new = dict(current)
-            new["urn"] = builder.urn(136000, 150000)
-            new["name"] = _converted_name(rng, current["name"], current["town"], current["kind"])
-            new["type_name"] = "Academy sponsor led" if step_number else "Academy converter"
-            new["open_date"] = when
-            new["predecessor_urn"] = current["urn"]
-            new["conversion_date"] = when
+            closed = {**current, "status": "Closed", "close_date": when - timedelta(days=1)}
+            closed.update(pupils=np.nan, pct_fsm=np.nan)
             if step_number == 0:
-                schools.loc[index, list(old)] = pd.Series(old)
+                schools.loc[index, list(closed)] = pd.Series(closed)
             else:
-                new_rows[-1] = old
-            new_rows.append(new)
-            current = new
-    builder.rows = new_rows
-    for row in new_rows:
-        builder.names_by_la.setdefault(la_code, set()).add(row["name"])
+                new_rows[-1] = closed
+            current = {
+                **current,
+                "urn": builder.urn(136000, 150000),
+                "name": _converted_name(rng, current["name"], current["town"], current["kind"]),
+                "type_name": "Academy sponsor led" if step_number else "Academy converter",
+                "open_date": when,
+                "predecessor_urn": current["urn"],
+                "conversion_date": when,
+            }
+            new_rows.append(current)
+    return new_rows
 
 
 def build_register(rng: np.random.Generator, numbers: NumberBook) -> Register:
@@ -606,14 +604,10 @@ def build_register(rng: np.random.Generator, numbers: NumberBook) -> Register:
     schools["nearest_home_districts"] = schools["la_code"].map(nearest)
     _fill_census(rng, schools)
     _add_open_dates(rng, schools)
-    conversions = []
-    for la_code, dates in (
-        (HOME_LA.la_code, CONVERSION_DATES),
-        ("331", NEIGHBOUR_CONVERSION_DATES),
-    ):
-        builder.rows = []
-        _add_conversions(builder, schools, la_code, dates)
-        conversions.extend(builder.rows)
+    conversions = [
+        *_convert_to_academies(builder, schools, HOME_LA.la_code, CONVERSION_DATES),
+        *_convert_to_academies(builder, schools, COVENTRY, NEIGHBOUR_CONVERSION_DATES),
+    ]
     schools = pd.concat([schools, pd.DataFrame(conversions)], ignore_index=True)
     _close_some(rng, schools)
     schools["current_urn"] = _current_urns(schools)

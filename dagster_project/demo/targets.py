@@ -10,6 +10,8 @@ from datetime import date
 EPOCH = date(2017, 9, 1)
 BASELINE_YEAR = 2017
 MENU_CHANGE = date(2019, 1, 14)
+# The case system's new export (snake_case headers, ISO dates, is_referral, call_reference).
+NEW_CASE_SYSTEM = date(2018, 9, 1)
 
 SCHOOLS = "Schools"
 INDIVIDUAL = "Individual"
