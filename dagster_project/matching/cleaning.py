@@ -369,4 +369,14 @@ _WORDS = {
     "svc": "service",
     "servs": "services",
     "dept": "department",
+    # Counties, as their names are commonly shortened.
+    "warks": "warwickshire",
+    "warwicks": "warwickshire",
+    "leics": "leicestershire",
+    "staffs": "staffordshire",
+    "worcs": "worcestershire",
+    "glos": "gloucestershire",
+    "gloucs": "gloucestershire",
+    "northants": "northamptonshire",
+    "oxon": "oxfordshire",
 }

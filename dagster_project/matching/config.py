@@ -15,7 +15,8 @@ class MatchConfig:
     ``review_score`` (or it clears ``accept_score`` without the margin); otherwise it is left
     unmatched. Candidates scoring under ``candidate_floor`` are not reported at all. Before
     scoring, a misspelt word is read as the register word it resembles when their
-    ``rapidfuzz.fuzz.ratio`` is at least ``word_score``.
+    ``rapidfuzz.fuzz.ratio`` is at least ``word_score`` and beats any other register word's
+    by ``word_margin``.
 
     A score is the mean of the ``scorers`` (``rapidfuzz.fuzz`` functions). The default pairs
     ``token_set_ratio``, indifferent to words one side lacks ("Kenilworth" for "Kenilworth
@@ -29,6 +30,7 @@ class MatchConfig:
     review_score: float = 65.0
     candidate_floor: float = 50.0
     word_score: float = 80.0
+    word_margin: float = 5.0
     scorers: tuple[str, ...] = ("token_set_ratio", "token_sort_ratio")
 
     def __post_init__(self) -> None:
@@ -39,8 +41,11 @@ class MatchConfig:
             )
         if not 0 < self.word_score <= 100:
             raise ValueError(f"MatchConfig.word_score must be in (0, 100], got {self.word_score}")
-        if self.accept_margin < 0:
-            raise ValueError(f"MatchConfig.accept_margin must be >= 0, got {self.accept_margin}")
+        if self.accept_margin < 0 or self.word_margin < 0:
+            raise ValueError(
+                "MatchConfig.accept_margin and word_margin must be >= 0, "
+                f"got {self.accept_margin}, {self.word_margin}"
+            )
         unknown = [name for name in self.scorers if not hasattr(fuzz, name)]
         if not self.scorers or unknown:
             raise ValueError(f"MatchConfig.scorers must name rapidfuzz.fuzz scorers, got {unknown}")

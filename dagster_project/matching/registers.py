@@ -30,6 +30,8 @@ class CandidateRegister:
     agencies: list[Agency] = field(default_factory=list)
     #: normalised name -> (indices into ``agencies``, the name as the register spells it)
     exact: dict[str, tuple[frozenset[int], str]] = field(default_factory=dict)
+    #: the same for names derived from the register's (a school's name before a comma)
+    derived_exact: dict[str, tuple[frozenset[int], str]] = field(default_factory=dict)
     #: the distinct normalised names, grouped by agency (``name_agency`` is non-decreasing)
     names: list[str] = field(default_factory=list)
     #: ``names`` as fuzzy-scored (``compact_designations``)
@@ -41,6 +43,10 @@ class CandidateRegister:
 
     def __bool__(self) -> bool:
         return bool(self.names)
+
+    def exactly(self, text: str) -> tuple[frozenset[int], str] | None:
+        """The agencies with this normalised name, and its spelling: its own names first."""
+        return self.exact.get(text) or self.derived_exact.get(text)
 
 
 def school_agency_id(urn: int) -> str:
@@ -68,7 +74,10 @@ def _school_register(schools: pd.DataFrame, successor_of: dict[int, int]) -> Can
     for urn, name in name_of_urn.items():
         current = successor_of.get(urn, urn)
         agency = Agency(school_agency_id(current), current, name_of_urn.get(current, name))
-        entries.append((agency, [name]))
+        # What follows a comma ("..., A Voluntary Academy", "..., Atherstone") is often left
+        # out when the name is written, so the part before it names the school too, unless
+        # it is another school's full name.
+        entries.append((agency, [name], [name.split(",")[0]]))
     return _register(entries)
 
 
@@ -77,28 +86,34 @@ def _agency_register(agencies: pd.DataFrame) -> CandidateRegister:
     for row in agencies.itertuples(index=False):
         aliases = str(row.aliases).split("|") if pd.notna(row.aliases) else []
         names = [str(row.agency_name), *(alias.strip() for alias in aliases)]
-        entries.append((Agency(str(row.agency_id), None, str(row.agency_name)), names))
+        entries.append((Agency(str(row.agency_id), None, str(row.agency_name)), names, []))
     return _register(entries)
 
 
-def _register(entries: list[tuple[Agency, list[str]]]) -> CandidateRegister:
+def _register(entries: list[tuple[Agency, list[str], list[str]]]) -> CandidateRegister:
+    """Agencies with their names and aliases, and names derived from those (looked up
+    exactly only when no agency has the name itself)."""
     register = CandidateRegister()
     index_of: dict[str, int] = {}
     spelling_of: dict[tuple[int, str], str] = {}
-    for agency, names in entries:
+    derived: set[tuple[int, str]] = set()
+    for agency, names, derived_names in entries:
         if agency.agency_id not in index_of:
             index_of[agency.agency_id] = len(register.agencies)
             register.agencies.append(agency)
         index = index_of[agency.agency_id]
-        for name in names:
+        for name in [*names, *derived_names]:
             normalised = normalise_name(name)
-            if normalised:
-                spelling_of.setdefault((index, normalised), name)
+            if normalised and (index, normalised) not in spelling_of:
+                spelling_of[(index, normalised)] = name
+                if name not in names:
+                    derived.add((index, normalised))
     for (index, normalised), spelling in sorted(spelling_of.items()):
         register.names.append(normalised)
         register.spellings.append(spelling)
-        indices, first_spelling = register.exact.get(normalised, (frozenset(), spelling))
-        register.exact[normalised] = (indices | {index}, first_spelling)
+        lookup = register.derived_exact if (index, normalised) in derived else register.exact
+        indices, first_spelling = lookup.get(normalised, (frozenset(), spelling))
+        lookup[normalised] = (indices | {index}, first_spelling)
     register.name_agency = np.array([index for index, _ in sorted(spelling_of)], dtype=np.int64)
     register.scored_names = [compact_designations(name) for name in register.names]
     register.words = frozenset(word for name in register.names for word in name.split())

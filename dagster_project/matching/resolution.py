@@ -25,7 +25,7 @@ from dagster_project.matching.registers import (
     current_urns,
 )
 from dagster_project.matching.scoring import TOP_CANDIDATES, score_names
-from dagster_project.matching.vocabulary import in_register_words
+from dagster_project.matching.vocabulary import in_register_words, misreads_a_register_word
 
 NAME_KEY = ["referrer_name_key", "agency_type"]
 DEFAULT_CONFIG = MatchConfig()
@@ -154,7 +154,7 @@ def _match(
         register = registers.get(agency_type, CandidateRegister())
         segments = {key: tuple(clean_segments(key)) for key in group["referrer_name_key"]}
         queries = sorted(set(segments.values()) - {()}) if register else []
-        rewritten = in_register_words([list(q) for q in queries], register.words, config.word_score)
+        rewritten = in_register_words([list(q) for q in queries], register.words, config)
         scored = sorted(set(rewritten))
         scores = score_names(scored, register, config)
         query_of = dict(zip(queries, rewritten, strict=True))
@@ -172,8 +172,8 @@ def _match(
                 query = query_of.get(segments[key], "")
                 row = row_of.get(query)
                 fuzzy = scores.candidates(row) if row is not None else []
-                spelling = register.spellings[scores.best_name[row]] if fuzzy else ""
-                evidence = _Evidence(cleaned, query, fuzzy, spelling)
+                best_name = scores.best_name[row] if fuzzy else None
+                evidence = _Evidence(cleaned, query, fuzzy, best_name)
                 decision |= _decide(key, evidence, register, config)
             else:
                 decision |= _unmatched(register, [])
@@ -186,7 +186,8 @@ class _Evidence(NamedTuple):
     #: the cleaned name in the register's words, as fuzzy-scored
     query: str
     fuzzy: list[tuple[int, float]]
-    fuzzy_spelling: str
+    #: index into the register's names of the best-scoring name, if any scored
+    best_name: int | None
 
 
 def _decide(key: str, evidence: _Evidence, register: CandidateRegister, config: MatchConfig):
@@ -194,10 +195,11 @@ def _decide(key: str, evidence: _Evidence, register: CandidateRegister, config: 
 
     A name that, misspellings corrected, is exactly one agency's name needs no margin over
     the runner-up: "The Castle Primary Sch" is The Castle Primary School even though Castle
-    Primary School scores nearly as well.
+    Primary School scores nearly as well. A match that takes a register word for a
+    misspelling of another is never accepted unseen.
     """
     fuzzy = evidence.fuzzy
-    exact_hit = register.exact.get(evidence.cleaned) or register.exact.get(normalise_name(key))
+    exact_hit = register.exactly(evidence.cleaned) or register.exactly(normalise_name(key))
     if exact_hit:
         exact_agencies, spelling = exact_hit
         ordered = sorted(exact_agencies)
@@ -210,10 +212,12 @@ def _decide(key: str, evidence: _Evidence, register: CandidateRegister, config: 
         return _unmatched(register, fuzzy)
     best_score = fuzzy[0][1]
     runner_up_score = fuzzy[1][1] if len(fuzzy) > 1 else 0.0
-    spelled_out = len(register.exact.get(evidence.query, ((),))[0]) == 1
+    spelled_out = len((register.exactly(evidence.query) or ((),))[0]) == 1
     clear = spelled_out or best_score - runner_up_score >= config.accept_margin
-    if best_score >= config.accept_score and clear:
-        return _matched("fuzzy", register, fuzzy, evidence.fuzzy_spelling)
+    best_name = register.names[evidence.best_name]
+    misread = misreads_a_register_word(evidence.query, best_name, register.words, config.word_score)
+    if best_score >= config.accept_score and clear and not misread:
+        return _matched("fuzzy", register, fuzzy, register.spellings[evidence.best_name])
     return _unmatched(register, fuzzy, in_review=True)
 
 

@@ -17,6 +17,13 @@ SCHOOLS = [
     (100011, "Lady Katherine Hollins School", "Open"),
     (100012, "The Meadow Primary School", "Open"),
     (100013, "Meadow Primary School", "Open"),
+    (100014, "Foleshill School", "Open"),
+    (100015, "Coleshill Academy", "Open"),
+    (100016, "Valley School, Atherstone", "Open"),
+    (100017, "Valley School", "Open"),
+    (100018, "Brookside Primary School, A Voluntary Academy", "Open"),
+    (100019, "Henley School", "Open"),
+    (100020, "Hinckley School", "Open"),
 ]
 #: Kenilworth School (100003) converted to an academy with a new URN.
 CONVERSIONS = {100003: 100010}
@@ -26,6 +33,8 @@ AGENCIES = [
     ("HEA001", "George Eliot Hospital", "Health services", "George Eliot|GEH"),
     ("HEA002", "Riverside Medical Centre", "Health services", None),
     ("EDU001", "Virtual School for Looked After Children", "Education services", ""),
+    ("LAS001", "Northgate Children's Trust", "LA services", ""),
+    ("LAS002", "Children and Families Centre North", "LA services", "CFC North"),
 ]
 OVERRIDE_COLUMNS = ["referrer_name_key", "agency_type", "agency_id", "school_urn"]
 

@@ -68,6 +68,7 @@ def test_names_beginning_with_honours_are_kept(school):
         ("Brambleford Pri Acad", "Brambleford Primary Academy"),
         ("Smith & Jones Centre", "smith and jones center"),
         ("Kingsley Sch.", "KINGSLEY  SCHOOL"),
+        ("Warks Police", "Warwickshire Police"),
     ],
 )
 def test_normalise_name_gives_one_spelling(one, other):

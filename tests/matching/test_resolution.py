@@ -161,6 +161,41 @@ def test_a_name_spelled_out_once_corrected_needs_no_margin(register, make_names)
     assert one(matches, ambiguous).in_review
 
 
+def test_a_register_word_is_not_read_as_a_misspelling_of_another(register, make_names):
+    key = "coleshill school"
+    matches, _ = resolve(register, make_names((key, "Schools")))
+    match = one(matches, key)
+    assert match.match_score >= MatchConfig().accept_score
+    assert (match.match_method, match.in_review) == ("unmatched", True)
+
+
+def test_a_plural_or_possessive_is_not_a_misreading(register, make_names):
+    key = "northgate children trust"
+    matches, _ = resolve(register, make_names((key, "LA services")))
+    assert one(matches, key, "LA services").agency_id == "LAS001"
+
+
+def test_a_misspelling_close_to_two_register_words_is_not_corrected(register, make_names):
+    key = "hinley school"
+    matches, _ = resolve(register, make_names((key, "Schools")))
+    assert one(matches, key).match_method == "unmatched"
+
+
+@pytest.mark.parametrize(
+    ("key", "urn"),
+    [
+        ("brookside primary school", 100018),
+        ("valley school", 100017),
+        ("valley school (atherstone)", 100016),
+    ],
+)
+def test_the_name_before_a_comma_names_the_school_unless_another_has_it(
+    register, make_names, key, urn
+):
+    matches, _ = resolve(register, make_names((key, "Schools")))
+    assert one(matches, key).school_urn == urn
+
+
 def test_a_close_runner_up_blocks_acceptance(register, make_names):
     key = "abbey school"
     matches, _ = resolve(register, make_names((key, "Schools")))
