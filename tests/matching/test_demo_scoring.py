@@ -12,8 +12,6 @@ cannot tell those apart, so they go to the review queue and are scored separatel
 and the review share are asserted over the schools whose register name is their own.
 """
 
-import io
-import re
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +20,8 @@ import pytest
 
 from dagster_project import settings
 from dagster_project.demo.generate import write_demo_extracts
+from dagster_project.ingest.headers import header_key
+from dagster_project.ingest.reading import readable_csv
 from dagster_project.matching import resolve_names
 from dagster_project.matching.cleaning import normalise_name
 
@@ -171,15 +171,7 @@ def shared_name_schools(schools: pd.DataFrame, successors: pd.DataFrame) -> set[
 
 
 def read_extract(path: Path) -> pd.DataFrame:
-    """A landing file as text columns, headers lower case without spaces, _ or -."""
-    if path.suffix == ".xlsx":
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False)
-    else:
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252")
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    frame.columns = [re.sub(r"[\s_-]", "", str(column)).lower() for column in frame.columns]
-    return frame
+    """A landing file as text columns under ingestion's header keys ("contactid")."""
+    with readable_csv(path, path.read_bytes()) as readable:
+        frame = pd.read_csv(readable.path, dtype=str, keep_default_na=False)
+    return frame.rename(columns=header_key)
