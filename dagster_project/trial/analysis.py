@@ -79,15 +79,17 @@ def results_table(data: TrialData, plan: TrialPlan) -> pd.DataFrame:
     """Primary, sensitivity and secondary analyses, one row per (outcome, model)."""
     frame, primary = data.frame, plan.primary_outcome
     estimates = [fit_poisson_qmle(frame, primary, plan.covariates, plan.alpha)]
-    ri_p = randomisation_p_value(
-        frame,
-        primary,
-        plan.covariates,
-        plan.intervention_share,
-        plan.stratum_order(),
-        plan.randomisation_draws,
-        plan.randomisation_seed,
-    )
+    ri_p = float("nan")
+    if np.isfinite(estimates[0].statistic):
+        ri_p = randomisation_p_value(
+            frame,
+            primary,
+            plan.covariates,
+            plan.intervention_share,
+            plan.stratum_order(),
+            plan.randomisation_draws,
+            plan.randomisation_seed,
+        )
     estimates += [
         fit_negative_binomial(frame, primary, plan.covariates, plan.alpha),
         fit_ols_ancova(frame, primary, plan.covariates, plan.alpha),

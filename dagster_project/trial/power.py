@@ -33,6 +33,7 @@ from dagster_project.trial.school_data import Marts, period_totals
 MONTHS_PER_YEAR = 12
 SUPERIORITY = "superiority"
 NON_INFERIORITY = "non_inferiority"
+NO_EVENTS = "the outcome never occurs in the pseudo-trial"
 
 
 @dataclass(frozen=True)
@@ -320,91 +321,93 @@ def mde_by_simulation(
 
 def power_table(pseudo: PseudoTrial, plan: TrialPlan, design: Design) -> pd.DataFrame:
     """The rows of ``trial.power``: the primary three ways, each secondary analytically."""
-    frame = pseudo.frame
-    common = {
-        "n_schools": int(round(design.n_intervention + design.n_comparison)),
-        "months": design.months,
-        "alpha": design.alpha,
-        "target_power": design.power,
-    }
-    windows = {
+    context = {
         "pseudo_trial_months": _span(pseudo.outcome_months),
         "pseudo_baseline_months": _span(pseudo.baseline_months),
         "n_intervention": design.n_intervention,
         "n_comparison": design.n_comparison,
     }
-    rows = []
-    primary = plan.primary_outcome
-
-    ancova = ancova_inputs(frame, primary, plan.covariates)
-    difference = mde_ancova(ancova["sd_per_school_month"], ancova["r_squared"], design)
-    check = statsmodels_mde_ancova(ancova["sd_per_school_month"], ancova["r_squared"], design)
-    rows.append(
-        _row(
-            primary,
-            "ancova_analytic",
-            1 - difference / ancova["rate_per_school_month"],
-            ancova["rate_per_school_month"],
-            {**windows, **ancova, "statsmodels_mde_per_school_month": check},
-        )
+    frame, primary = pseudo.frame, plan.primary_outcome
+    analytic = [_negative_binomial_row(frame, primary, None, plan, design, context)]
+    analytic += [
+        _negative_binomial_row(frame, s.column, s, plan, design, context)
+        for s in plan.secondary_outcomes
+    ]
+    rows = [
+        _ancova_row(frame, primary, plan, design, context),
+        *analytic,
+        _simulation_row(frame, plan, analytic[0]["mde_rate_ratio"], context),
+    ]
+    table = pd.DataFrame(rows).assign(
+        n_schools=int(round(design.n_intervention + design.n_comparison)),
+        months=design.months,
+        alpha=design.alpha,
+        target_power=design.power,
     )
-
-    analytic_primary = None
-    for secondary in [None, *plan.secondary_outcomes]:
-        outcome = primary if secondary is None else secondary.column
-        inputs = negative_binomial_inputs(frame, outcome, plan.covariates)
-        rate, dispersion = inputs["rate_per_school_month"], inputs["effective_dispersion"]
-        notes = {**windows, **inputs}
-        if rate == 0:
-            rows.append(_row(outcome, "negative_binomial_analytic", None, rate, notes))
-            continue
-        if secondary is not None and secondary.test == "non_inferiority":
-            ratio = non_inferiority_ratio(rate, dispersion, secondary.margin, design)
-            notes |= {
-                "test": f"non-inferiority, margin {secondary.margin}, one-sided alpha/2",
-                "meaning": "true rate ratio at which non-inferiority is shown with the "
-                "target power",
-                "statsmodels_rate_ratio": statsmodels_non_inferiority_ratio(
-                    rate, dispersion, secondary.margin, design
-                ),
-            }
-            rows.append(
-                _row(outcome, "negative_binomial_analytic", ratio, rate, notes, NON_INFERIORITY)
-            )
-            continue
-        ratio = mde_negative_binomial(rate, dispersion, design)
-        notes["statsmodels_mde_rate_ratio"] = statsmodels_mde_negative_binomial(
-            rate, dispersion, design
-        )
-        rows.append(_row(outcome, "negative_binomial_analytic", ratio, rate, notes))
-        if secondary is None:
-            analytic_primary = ratio
-
-    simulated, curve = mde_by_simulation(frame, primary, plan, analytic_primary)
-    rate = negative_binomial_inputs(frame, primary, plan.covariates)["rate_per_school_month"]
-    rows.append(
-        _row(
-            primary,
-            "simulation",
-            simulated,
-            rate,
-            {
-                **windows,
-                "simulations": plan.power_simulations,
-                "seed": plan.power_seed,
-                "power_by_rate_ratio": curve,
-                "randomness": "the assignment, redrawn; binomial thinning of the counts",
-            },
-        )
-    )
-    table = pd.DataFrame(rows)
-    for key, value in common.items():
-        table[key] = value
     table["summary"] = [_summary(row) for row in table.itertuples()]
     return table
 
 
+def _ancova_row(frame, outcome: str, plan: TrialPlan, design: Design, context: dict) -> dict:
+    if frame[outcome].sum() == 0:
+        return _row(outcome, "ancova_analytic", None, 0.0, {**context, "why": NO_EVENTS})
+    inputs = ancova_inputs(frame, outcome, plan.covariates)
+    sd, r_squared = inputs["sd_per_school_month"], inputs["r_squared"]
+    difference = mde_ancova(sd, r_squared, design)
+    notes = {
+        **context,
+        **inputs,
+        "statsmodels_mde_per_school_month": statsmodels_mde_ancova(sd, r_squared, design),
+    }
+    rate = inputs["rate_per_school_month"]
+    return _row(outcome, "ancova_analytic", 1 - difference / rate, rate, notes)
+
+
+def _negative_binomial_row(
+    frame, outcome: str, secondary, plan: TrialPlan, design: Design, context: dict
+) -> dict:
+    method = "negative_binomial_analytic"
+    if frame[outcome].sum() == 0:
+        return _row(outcome, method, None, 0.0, {**context, "why": NO_EVENTS})
+    inputs = negative_binomial_inputs(frame, outcome, plan.covariates)
+    rate, dispersion = inputs["rate_per_school_month"], inputs["effective_dispersion"]
+    notes = {**context, **inputs}
+    if secondary is not None and secondary.test == "non_inferiority":
+        margin = secondary.margin
+        notes |= {
+            "test": f"non-inferiority, margin {margin}, one-sided at alpha/2",
+            "meaning": "the true rate ratio at which non-inferiority is shown with the power",
+            "statsmodels_rate_ratio": statsmodels_non_inferiority_ratio(
+                rate, dispersion, margin, design
+            ),
+        }
+        ratio = non_inferiority_ratio(rate, dispersion, margin, design)
+        return _row(outcome, method, ratio, rate, notes, NON_INFERIORITY)
+    notes["statsmodels_mde_rate_ratio"] = statsmodels_mde_negative_binomial(
+        rate, dispersion, design
+    )
+    return _row(outcome, method, mde_negative_binomial(rate, dispersion, design), rate, notes)
+
+
+def _simulation_row(frame, plan: TrialPlan, analytic: float | None, context: dict) -> dict:
+    outcome = plan.primary_outcome
+    if frame[outcome].sum() == 0:
+        return _row(outcome, "simulation", None, 0.0, {**context, "why": NO_EVENTS})
+    simulated, curve = mde_by_simulation(frame, outcome, plan, analytic)
+    rate = float(frame[outcome].sum() / frame["exposure"].sum())
+    notes = {
+        **context,
+        "simulations": plan.power_simulations,
+        "seed": plan.power_seed,
+        "power_by_rate_ratio": curve,
+        "randomness": "the assignment, redrawn; binomial thinning of the counts",
+    }
+    return _row(outcome, "simulation", simulated, rate, notes)
+
+
 def _row(outcome, method, ratio, rate, assumptions, test=SUPERIORITY) -> dict:
+    if ratio is not None and not np.isfinite(ratio):
+        ratio = None
     per_month = None if ratio is None or test == NON_INFERIORITY else rate * (1 - ratio)
     return {
         "outcome": outcome,
@@ -414,8 +417,21 @@ def _row(outcome, method, ratio, rate, assumptions, test=SUPERIORITY) -> dict:
         "baseline_rate_per_school_month": rate,
         "mde_per_school_month": per_month,
         "mde_per_school_year": None if per_month is None else per_month * MONTHS_PER_YEAR,
-        "assumptions": json.dumps(assumptions, sort_keys=True, default=_plain),
+        "assumptions": json.dumps(_finite(assumptions), sort_keys=True),
     }
+
+
+def _finite(value):
+    """JSON-ready: numpy scalars as Python numbers, NaN and infinities as null."""
+    if isinstance(value, dict):
+        return {str(key): _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def _summary(row) -> str:
@@ -441,9 +457,3 @@ def _span(months: list[date]) -> str:
 
 def _arms(design: Design) -> tuple[float, float]:
     return design.n_intervention, design.n_comparison
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)

@@ -1,5 +1,8 @@
 """Power: the analytic formulas against statsmodels, and against simulated trials."""
 
+import json
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,11 +14,13 @@ from dagster_project.trial.estimate import fit_poisson_qmle
 from dagster_project.trial.plan import load_plan
 from dagster_project.trial.power import (
     Design,
+    PseudoTrial,
     log_ratio_variance,
     mde_ancova,
     mde_negative_binomial,
     negative_binomial_inputs,
     non_inferiority_ratio,
+    power_table,
     simulated_power,
     statsmodels_mde_ancova,
     statsmodels_mde_negative_binomial,
@@ -143,3 +148,27 @@ def test_effective_dispersion_is_the_moment_estimate_for_equal_schools():
     inputs = negative_binomial_inputs(frame, "phone_contacts", ["stratum"])
     assert inputs["effective_dispersion"] == pytest.approx(dispersion, abs=0.03)
     assert inputs["residual_dispersion"] == pytest.approx(dispersion, abs=0.03)
+
+
+def test_power_table_reports_every_method_and_survives_an_outcome_that_never_occurs(
+    stratified_population,
+):
+    plan = replace(PLAN, power_simulations=50)
+    frame = trial_frame(stratified_population, plan, 81, 1.0).assign(calls_attributed=0)
+    months = plan.trial.month_starts()
+    pseudo = PseudoTrial(frame, months, plan.baseline.month_starts())
+    design = Design(80.0, 80.0, plan.trial.months, plan.alpha, plan.target_power)
+    table = power_table(pseudo, plan, design).set_index(["outcome", "method"])
+    primary = table.loc["phone_contacts"]
+    assert set(primary.index) == {"ancova_analytic", "negative_binomial_analytic", "simulation"}
+    assert primary["mde_rate_ratio"].between(0.5, 1).all()
+    rate = primary["baseline_rate_per_school_month"]
+    np.testing.assert_allclose(
+        primary["mde_per_school_month"], rate * (1 - primary["mde_rate_ratio"])
+    )
+    np.testing.assert_allclose(primary["mde_per_school_year"], 12 * primary["mde_per_school_month"])
+    assert table.loc[("referrals", "negative_binomial_analytic"), "test"] == "non_inferiority"
+    calls = table.loc[("calls_attributed", "negative_binomial_analytic")]
+    assert pd.isna(calls["mde_rate_ratio"]) and "never occurs" in calls["assumptions"]
+    assert (table["n_schools"] == 160).all() and (table["months"] == 7).all()
+    assert all(json.loads(text) for text in table["assumptions"])
