@@ -37,8 +37,21 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
+# The Dagster UI with the nightly schedule and the landing sensor running (instance config:
+# .dagster_home/dagster.yaml). Open http://127.0.0.1:3000
 ui: setup
 	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
+
+# dbt's documentation site as one static page, docs/site/index.html. It reads the warehouse's
+# catalog, so it needs a built warehouse: run `make run` first, or point MASH_DATA_DIR at one.
+docs: setup
+	@test -f "$(MASH_DATA_DIR)/warehouse.duckdb" || { \
+	  echo "No warehouse at $(MASH_DATA_DIR)/warehouse.duckdb: run 'make run' first," \
+	    "or set MASH_DATA_DIR to a data folder with a built warehouse." >&2; exit 1; }
+	cd dbt && ../$(BIN)/dbt docs generate --static --quiet --profiles-dir . \
+	  --target-path $(CURDIR)/docs/site/dbt-target
+	cp docs/site/dbt-target/static_index.html docs/site/index.html
+	@echo "dbt docs written to docs/site/index.html"
 
 lint: setup
 	$(BIN)/ruff check --fix .

@@ -53,7 +53,11 @@ def trial_dir() -> Path:
 
 def trial_plan_path() -> Path:
     override = os.environ.get(TRIAL_PLAN_ENV)
-    return Path(override).expanduser().resolve() if override else PROJECT_ROOT / "config" / "trial_plan.yml"
+    return (
+        Path(override).expanduser().resolve()
+        if override
+        else PROJECT_ROOT / "config" / "trial_plan.yml"
+    )
 
 
 def pseudonym_key_file() -> Path:

@@ -8,7 +8,9 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project import settings
 
-dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
+dbt_project = DbtProject(
+    project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR
+)
 
 #: dbt from the same virtualenv, whether or not it is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")

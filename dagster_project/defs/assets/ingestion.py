@@ -1,1 +1,120 @@
-"""Placeholder: filled in by its issue."""
+"""Ingestion assets: landing files into the raw and audit schemas (docs/raw-layer.md).
+
+Bad input never fails the run: refused files are quarantined and bad rows rejected, and
+each asset's ``all_input_accepted`` check warns with the counts and the first examples.
+"""
+
+from contextlib import closing
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from dagster_project.defs.resources import DUCKDB_WRITER_POOL
+from dagster_project.ingest.landing import (
+    KindReport,
+    ingest_calls,
+    ingest_contacts,
+    ingest_schools,
+)
+
+GROUP = "ingestion"
+CHECK_NAME = "all_input_accepted"
+
+RAW_CONTACTS = dg.AssetKey(["raw", "contacts"])
+RAW_CALLS = dg.AssetKey(["raw", "calls"])
+RAW_SCHOOLS = dg.AssetKey(["raw", "schools"])
+RAW_SCHOOL_LINKS = dg.AssetKey(["raw", "school_links"])
+
+
+def _check_spec(key: dg.AssetKey) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        CHECK_NAME,
+        asset=key,
+        description=(
+            "Warns when this materialisation quarantined files or rejected rows of this kind; "
+            "every refusal is in audit.quarantined_files and audit.rejected_rows."
+        ),
+    )
+
+
+def _result(key: dg.AssetKey, report: KindReport) -> dg.MaterializeResult:
+    check = dg.AssetCheckResult(
+        check_name=CHECK_NAME,
+        asset_key=key,
+        passed=report.all_accepted,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "files_quarantined": report.files_quarantined,
+            "rows_rejected": report.rows_rejected,
+            "quarantined_files": dg.MetadataValue.json(report.quarantine_examples),
+            "rejected_row_examples": dg.MetadataValue.json(report.rejection_examples),
+        },
+    )
+    return dg.MaterializeResult(
+        asset_key=key,
+        metadata={
+            "files_loaded": report.files_loaded,
+            "files_skipped": report.files_skipped,
+            "files_quarantined": report.files_quarantined,
+            "rows_loaded": report.rows_loaded,
+            "rows_rejected": report.rows_rejected,
+            "dagster/row_count": report.table_row_count,
+        },
+        check_results=[check],
+    )
+
+
+@dg.asset(
+    key=RAW_CONTACTS,
+    group_name=GROUP,
+    pool=DUCKDB_WRITER_POOL,
+    kinds={"duckdb"},
+    check_specs=[_check_spec(RAW_CONTACTS)],
+)
+def raw_contacts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """MASH contact records from landing/contacts/, child ids pseudonymised (raw.contacts)."""
+    with duckdb.get_connection() as conn, closing(conn):
+        report = ingest_contacts(conn, context.log)
+    return _result(RAW_CONTACTS, report)
+
+
+@dg.multi_asset(
+    name="raw_schools_and_links",
+    specs=[
+        dg.AssetSpec(
+            RAW_SCHOOLS,
+            group_name=GROUP,
+            kinds={"duckdb"},
+            description="GIAS establishments from landing/schools/ (raw.schools).",
+        ),
+        dg.AssetSpec(
+            RAW_SCHOOL_LINKS,
+            group_name=GROUP,
+            kinds={"duckdb"},
+            description="GIAS links files (header with LinkURN) from landing/schools/.",
+        ),
+    ],
+    check_specs=[_check_spec(RAW_SCHOOLS), _check_spec(RAW_SCHOOL_LINKS)],
+    pool=DUCKDB_WRITER_POOL,
+)
+def raw_schools_and_links(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+    with duckdb.get_connection() as conn, closing(conn):
+        reports = ingest_schools(conn, context.log)
+    yield _result(RAW_SCHOOLS, reports["schools"])
+    yield _result(RAW_SCHOOL_LINKS, reports["school_links"])
+
+
+@dg.asset(
+    key=RAW_CALLS,
+    group_name=GROUP,
+    pool=DUCKDB_WRITER_POOL,
+    kinds={"duckdb"},
+    deps=[RAW_SCHOOLS],
+    check_specs=[_check_spec(RAW_CALLS)],
+)
+def raw_calls(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    """Call records from landing/calls/; callers' numbers pseudonymised unless an
+    organisation's (a school in raw.schools or an agency in the agencies seed)."""
+    with duckdb.get_connection() as conn, closing(conn):
+        report = ingest_calls(conn, context.log)
+    return _result(RAW_CALLS, report)

@@ -1,1 +1,107 @@
-"""Placeholder: filled in by its issue."""
+"""The two HTML reports, written under the reports folder and previewed in Dagster.
+
+They only read the warehouse, but DuckDB refuses a read-only connection from one process
+while another holds the file for writing, so they queue in the writer pool too.
+"""
+
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from dagster_project import settings
+from dagster_project.defs.resources import DUCKDB_WRITER_POOL
+from dagster_project.reports.demand_report import build_demand_report
+from dagster_project.reports.page import Report, write_report
+from dagster_project.reports.trial_plan import trial_start
+from dagster_project.reports.trial_report import TrialSettings, build_trial_report
+from dagster_project.reports.warehouse import open_read_only
+
+DEMAND_DEPS = [
+    "rpt_agency_type_summary",
+    "rpt_channel_summary",
+    "rpt_district_rates",
+    "rpt_phone_sources",
+    "fct_school_month",
+    "dim_school",
+    "fct_contacts",
+]
+TRIAL_DEPS = [
+    ["trial", "assignment"],
+    ["trial", "balance"],
+    ["trial", "power"],
+    ["trial", "results"],
+    "fct_school_month",
+    "dim_school",
+]
+
+
+class DemandReportConfig(dg.Config):
+    academic_year: str | None = None
+    """One academic year ('2017/18'); every year in the data, newest first, when unset."""
+
+
+class TrialReportConfig(dg.Config):
+    intervention_start: str | None = None
+    """ISO date; else the trial plan's `trial.start` month; else the first month after
+    randomisation."""
+    non_inferiority_margin: float | None = None
+    """Rate ratio for referral outcomes whose results row records no margin."""
+
+
+@dg.asset(
+    key_prefix="reports",
+    group_name="reports",
+    deps=DEMAND_DEPS,
+    pool=DUCKDB_WRITER_POOL,
+    kinds={"html"},
+    description="The scoping report's tables and charts for each academic year, as HTML.",
+)
+def demand_report(config: DemandReportConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with closing(open_read_only(duckdb.database)) as connection:
+        report = build_demand_report(connection, config.academic_year)
+    path = write_report(report.html, settings.reports_dir() / "demand_report.html")
+    return dg.MaterializeResult(metadata=_metadata(report, path))
+
+
+@dg.asset(
+    key_prefix="reports",
+    group_name="reports",
+    deps=TRIAL_DEPS,
+    pool=DUCKDB_WRITER_POOL,
+    kinds={"html"},
+    description="Flow of schools, balance, power and results of the schools trial, as HTML.",
+)
+def trial_report(config: TrialReportConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    with closing(open_read_only(duckdb.database)) as connection:
+        report = build_trial_report(connection, _trial_settings(config))
+    path = write_report(report.html, settings.reports_dir() / "trial_report.html")
+    return dg.MaterializeResult(metadata=_metadata(report, path))
+
+
+def _trial_settings(config: TrialReportConfig) -> TrialSettings:
+    if config.intervention_start:
+        start = date.fromisoformat(config.intervention_start)
+    else:
+        start = trial_start(settings.trial_plan_path())
+    return TrialSettings(
+        intervention_start=start, non_inferiority_margin=config.non_inferiority_margin
+    )
+
+
+def _metadata(report: Report, path: Path) -> dict:
+    metadata = {
+        "report_path": dg.MetadataValue.path(str(path)),
+        "size_bytes": dg.MetadataValue.int(path.stat().st_size),
+        "summary": dg.MetadataValue.md(report.summary_markdown),
+    }
+    if report.headline:
+        columns = list(report.headline[0])
+        schema = dg.TableSchema(columns=[dg.TableColumn(name, "string") for name in columns])
+        records = [
+            dg.TableRecord({name: str(row[name]) for name in columns}) for row in report.headline
+        ]
+        metadata["headline"] = dg.MetadataValue.table(records, schema=schema)
+    return metadata

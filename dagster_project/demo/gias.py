@@ -1,0 +1,139 @@
+"""Writing the register in the GIAS download formats ("all establishment data" and its
+links file): Windows-1252, GIAS headers, dates as DD-MM-YYYY."""
+
+import numpy as np
+import pandas as pd
+
+from dagster_project.demo.schools import TYPE_GROUP, Register
+
+TYPE_CODES = {
+    "Community school": 1,
+    "Voluntary aided school": 2,
+    "Voluntary controlled school": 3,
+    "Foundation school": 5,
+    "Community special school": 7,
+    "Other independent special school": 10,
+    "Other independent school": 11,
+    "Pupil referral unit": 14,
+    "Local authority nursery school": 15,
+    "Further education": 18,
+    "Sixth form centres": 19,
+    "Academy sponsor led": 28,
+    "Academy special converter": 33,
+    "Academy converter": 34,
+    "Free schools": 35,
+    "Academy alternative provision converter": 42,
+}
+GROUP_CODES = {
+    "Colleges": 1,
+    "Free Schools": 11,
+    "Independent schools": 3,
+    "Local authority maintained schools": 4,
+    "Special schools": 5,
+    "Academies": 10,
+}
+STATUS_CODES = {"Open": 1, "Closed": 2, "Open, but proposed to close": 4}
+PHASES = {
+    "village": ("Primary", 4, 11),
+    "primary": ("Primary", 4, 11),
+    "infant": ("Primary", 4, 7),
+    "junior": ("Primary", 7, 11),
+    "secondary": ("Secondary", 11, 18),
+    "grammar": ("Secondary", 11, 18),
+    "special": ("Not applicable", 2, 19),
+    "independent": ("Not applicable", 3, 18),
+    "nursery": ("Nursery", 2, 5),
+    "pru": ("Not applicable", 11, 16),
+    "fe": ("16 plus", 16, 99),
+}
+PHASE_CODES = {"Not applicable": 0, "Nursery": 1, "Primary": 2, "Secondary": 4, "16 plus": 6}
+DISTRICT_CODES = {
+    "North Warwickshire": "E07000218",
+    "Nuneaton and Bedworth": "E07000219",
+    "Rugby": "E07000220",
+    "Stratford-on-Avon": "E07000221",
+    "Warwick": "E07000222",
+    "Coventry": "E08000026",
+    "Solihull": "E08000029",
+    "Birmingham": "E08000025",
+    "Hinckley and Bosworth": "E07000132",
+    "Harborough": "E07000131",
+    "Daventry": "E07000151",
+    "South Northamptonshire": "E07000155",
+    "Cherwell": "E07000177",
+    "West Oxfordshire": "E07000181",
+    "Cotswold": "E07000079",
+    "Redditch": "E07000236",
+    "Wychavon": "E07000238",
+    "Tamworth": "E07000199",
+    "Lichfield": "E07000194",
+    "Manchester": "E08000003",
+    "Maidstone": "E07000110",
+    "Winchester": "E07000094",
+    "Lincoln": "E07000138",
+}
+
+
+def _gias_date(value) -> str:
+    return "" if value is None or pd.isna(value) else value.strftime("%d-%m-%Y")
+
+
+def establishments_csv(register: Register, rng: np.random.Generator) -> bytes:
+    s = register.schools
+    phase = s["kind"].map(lambda k: PHASES[k][0])
+    gender = np.where(
+        (s["kind"] == "independent") & (rng.random(len(s)) < 0.3),
+        rng.choice(["Boys", "Girls"], len(s)),
+        "Mixed",
+    )
+    spaced = rng.random(len(s)) < 0.6
+    table = pd.DataFrame(
+        {
+            "URN": s["urn"],
+            "LA (code)": s["la_code"],
+            "LA (name)": s["la_name"],
+            "EstablishmentNumber": s["establishment_number"],
+            "EstablishmentName": s["name"],
+            "TypeOfEstablishment (code)": s["type_name"].map(TYPE_CODES),
+            "TypeOfEstablishment (name)": s["type_name"],
+            "EstablishmentTypeGroup (code)": s["type_name"].map(TYPE_GROUP).map(GROUP_CODES),
+            "EstablishmentTypeGroup (name)": s["type_name"].map(TYPE_GROUP),
+            "EstablishmentStatus (code)": s["status"].map(STATUS_CODES),
+            "EstablishmentStatus (name)": s["status"],
+            "OpenDate": s["open_date"].map(_gias_date),
+            "CloseDate": s["close_date"].map(_gias_date),
+            "PhaseOfEducation (code)": phase.map(PHASE_CODES),
+            "PhaseOfEducation (name)": phase,
+            "StatutoryLowAge": s["kind"].map(lambda k: PHASES[k][1]),
+            "StatutoryHighAge": s["kind"].map(lambda k: PHASES[k][2]),
+            "Gender (name)": gender,
+            "ReligiousCharacter (name)": s["religious"],
+            "NumberOfPupils": s["pupils"].map(lambda v: "" if pd.isna(v) else str(int(v))),
+            "PercentageFSM": s["pct_fsm"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}"),
+            "Street": s["street"],
+            "Town": s["town"],
+            "Postcode": s["postcode"],
+            "TelephoneNum": np.where(spaced, s["telephone"], s["telephone"].str.replace(" ", "")),
+            "HeadTitle (name)": s["head_title"],
+            "HeadFirstName": s["head_first_name"],
+            "HeadLastName": s["head_last_name"],
+            "DistrictAdministrative (code)": s["district"].map(DISTRICT_CODES),
+            "DistrictAdministrative (name)": s["district"],
+            "UKPRN": [str(10000000 + int(u) % 9000000) if u % 3 else "" for u in s["urn"]],
+        }
+    )
+    return table.to_csv(index=False, lineterminator="\r\n").encode("cp1252")
+
+
+def links_csv(register: Register) -> bytes:
+    links = register.links
+    table = pd.DataFrame(
+        {
+            "URN": links["urn"],
+            "LinkURN": links["link_urn"],
+            "LinkName": links["link_name"],
+            "LinkType": links["link_type"],
+            "LinkEstablishedDate": links["link_established_date"].map(_gias_date),
+        }
+    )
+    return table.to_csv(index=False, lineterminator="\r\n").encode("cp1252")

@@ -1,0 +1,691 @@
+"""The demo school register: Warwickshire's establishments, its neighbours' border schools,
+a few far-away rows the pipeline should drop, and academy conversions with their links.
+
+Census figures (NumberOfPupils, PercentageFSM) are filled for Warwickshire's own open
+state schools and independents (no FSM for independents, nurseries or colleges) and left
+blank for other local authorities' rows, as in a register where the census fields were
+only joined for the home authority. Referring schools with characteristics known are then
+Warwickshire's (about 198 with enrolment, 193 with FSM), matching the scoping report.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from dagster_project.demo import people
+from dagster_project.demo.phones import NumberBook
+from dagster_project.demo.places import (
+    ANGLICAN_SAINTS,
+    CATHOLIC_SAINTS,
+    FEATURES,
+    HOME_LA,
+    HOME_VILLAGES,
+    NEIGHBOUR_LAS,
+    OUT_OF_AREA_LAS,
+    STREETS,
+    VILLAGE_AREA_CODES,
+    VILLAGE_POSTCODES,
+    LocalAuthority,
+    Town,
+)
+from dagster_project.demo.stratified import stratified_normal
+
+FSM_BY_DISTRICT = {
+    "North Warwickshire": 11.0,
+    "Nuneaton and Bedworth": 17.5,
+    "Rugby": 10.5,
+    "Stratford-on-Avon": 6.0,
+    "Warwick": 9.0,
+}
+HOME_SPECIALS = {
+    "Nuneaton and Bedworth": 3,
+    "Rugby": 2,
+    "Warwick": 2,
+    "Stratford-on-Avon": 2,
+    "North Warwickshire": 1,
+}
+HOME_INDEPENDENTS = {
+    "Warwick": 5,
+    "Rugby": 3,
+    "Stratford-on-Avon": 3,
+    "Nuneaton and Bedworth": 2,
+    "North Warwickshire": 1,
+}
+HOME_NURSERIES = ("Nuneaton", "Rugby", "Leamington Spa")
+HOME_COLLEGES = (
+    ("Warwickshire College", "Warwick", "Further education"),
+    ("North Warwickshire and South Leicestershire College", "Nuneaton", "Further education"),
+    ("Stratford-upon-Avon College", "Stratford-upon-Avon", "Further education"),
+    ("King Edward VI College", "Nuneaton", "Sixth form centres"),
+)
+# Academy conversions of Warwickshire schools: the first converts twice.
+CONVERSION_DATES = (
+    ("2016-09-01", "2018-09-01"),
+    ("2017-04-01",),
+    ("2017-12-01",),
+    ("2018-03-01",),
+    ("2018-06-01",),
+    ("2019-01-01",),
+    ("2019-04-01",),
+    ("2019-11-01",),
+)
+NEIGHBOUR_CONVERSION_DATES = ("2017-09-01", "2018-04-01", "2019-02-01")  # Coventry schools
+COVENTRY = "331"
+REGISTER_DATE = date(2020, 4, 1)
+
+TYPE_GROUP = {
+    "Community school": "Local authority maintained schools",
+    "Voluntary aided school": "Local authority maintained schools",
+    "Voluntary controlled school": "Local authority maintained schools",
+    "Foundation school": "Local authority maintained schools",
+    "Local authority nursery school": "Local authority maintained schools",
+    "Pupil referral unit": "Local authority maintained schools",
+    "Community special school": "Special schools",
+    "Academy converter": "Academies",
+    "Academy sponsor led": "Academies",
+    "Academy special converter": "Academies",
+    "Academy alternative provision converter": "Academies",
+    "Free schools": "Free Schools",
+    "Other independent school": "Independent schools",
+    "Other independent special school": "Independent schools",
+    "Further education": "Colleges",
+    "Sixth form centres": "Colleges",
+}
+ACADEMY_TYPES = {
+    "Academy converter",
+    "Academy sponsor led",
+    "Academy special converter",
+    "Academy alternative provision converter",
+    "Free schools",
+}
+
+
+@dataclass
+class Register:
+    schools: pd.DataFrame
+    links: pd.DataFrame
+
+
+class _Builder:
+    def __init__(self, rng: np.random.Generator, numbers: NumberBook):
+        self.rng = rng
+        self.numbers = numbers
+        self.rows: list[dict] = []
+        self.names_by_la: dict[str, set[str]] = {}
+        self.used_urns: set[int] = set()
+
+    def urn(self, low: int, high: int) -> int:
+        while True:
+            value = int(self.rng.integers(low, high))
+            if value not in self.used_urns:
+                self.used_urns.add(value)
+                return value
+
+    def fresh(self, la_code: str, make) -> tuple[str, str, str]:
+        """A (name, type, religious character) from ``make`` whose name the LA has not used."""
+        taken = self.names_by_la.setdefault(la_code, set())
+        for _ in range(40):
+            made = make()
+            if made[0] not in taken:
+                return made
+        return made
+
+    def unique_name(self, la_code: str, name: str, place: str) -> str:
+        taken = self.names_by_la.setdefault(la_code, set())
+        candidate = name
+        if candidate in taken:
+            candidate = f"{name}, {place}"
+        suffix = 2
+        while candidate in taken:
+            candidate = f"{name}, {place} {suffix}"
+            suffix += 1
+        taken.add(candidate)
+        return candidate
+
+    def add(self, la: LocalAuthority, town: Town | None, **fields) -> dict:
+        place = fields.pop("place")
+        postcodes = fields.pop("postcodes")
+        area_code = fields.pop("area_code")
+        row = {
+            "la_code": la.la_code,
+            "la_name": la.la_name,
+            "town": town.name if town else place,
+            "locality": place,
+            "status": "Open",
+            "open_date": None,
+            "close_date": None,
+            "pupils": np.nan,
+            "pct_fsm": np.nan,
+            "predecessor_urn": None,
+            "conversion_date": None,
+            "role": "home",
+        }
+        row.update(fields)
+        row["name"] = self.unique_name(la.la_code, row["name"], place)
+        row["postcode"] = _postcode(self.rng, postcodes)
+        row["street"] = f"{self.rng.choice(STREETS)}"
+        row["telephone"] = self.numbers.new_landline(area_code)
+        self.rows.append(row)
+        return row
+
+
+def _postcode(rng: np.random.Generator, districts: tuple[str, ...]) -> str:
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    return (
+        f"{rng.choice(districts)} {rng.integers(1, 10)}"
+        f"{letters[rng.integers(len(letters))]}{letters[rng.integers(len(letters))]}"
+    )
+
+
+def _primary_name(rng: np.random.Generator, area: str) -> tuple[str, str, str]:
+    """(name, establishment type, religious character) for a town primary."""
+    pattern = rng.random()
+    feature = str(rng.choice(FEATURES))
+    if pattern < 0.33:
+        return f"{area} Primary School", _maintained_or_academy(rng), "Does not apply"
+    if pattern < 0.52:
+        suffix = rng.choice(["C of E Primary School", "Church of England Primary School"])
+        return (
+            f"{rng.choice(ANGLICAN_SAINTS)} {suffix}",
+            "Voluntary controlled school",
+            "Church of England",
+        )
+    if pattern < 0.64:
+        kind = rng.choice(["Voluntary aided school", "Academy converter"])
+        suffix = "Catholic Primary School"
+        if kind == "Academy converter" and rng.random() < 0.5:
+            suffix = "Catholic Primary School, A Voluntary Academy"
+        return f"{rng.choice(CATHOLIC_SAINTS)} {suffix}", str(kind), "Roman Catholic"
+    if pattern < 0.8:
+        return f"{feature} Primary School", _maintained_or_academy(rng), "Does not apply"
+    if pattern < 0.9:
+        return f"{area} Primary Academy", "Academy sponsor led", "Does not apply"
+    return f"The {feature} Primary School", _maintained_or_academy(rng), "Does not apply"
+
+
+def _primary_in_town(rng: np.random.Generator, town: Town) -> tuple[str, str, str]:
+    return _primary_name(rng, str(rng.choice(town.areas)))
+
+
+def _maintained_or_academy(rng: np.random.Generator) -> str:
+    return str(
+        rng.choice(
+            ["Community school", "Academy converter", "Foundation school", "Academy sponsor led"],
+            p=[0.55, 0.3, 0.07, 0.08],
+        )
+    )
+
+
+def _village_name(rng: np.random.Generator, village: str) -> tuple[str, str, str]:
+    pattern = rng.random()
+    if pattern < 0.4:
+        return f"{village} Primary School", _maintained_or_academy(rng), "Does not apply"
+    if pattern < 0.62:
+        return (
+            f"{village} C of E Primary School",
+            "Voluntary controlled school",
+            "Church of England",
+        )
+    if pattern < 0.78:
+        return (
+            f"{village} Church of England Primary School",
+            "Voluntary aided school",
+            "Church of England",
+        )
+    if pattern < 0.84:
+        return f"{village} CofE Primary Academy", "Academy converter", "Church of England"
+    saint = rng.choice(ANGLICAN_SAINTS)
+    return (
+        f"{saint} C of E Primary School, {village}",
+        "Voluntary controlled school",
+        "Church of England",
+    )
+
+
+def _secondary_name(rng: np.random.Generator, town: Town, index: int) -> tuple[str, str, str]:
+    area = str(rng.choice(town.areas))
+    feature = str(rng.choice(FEATURES))
+    short = town.name.split("-")[0].split(" Spa")[0]
+    if index == 0:
+        return f"{short} School", _secondary_type(rng), "Does not apply"
+    pattern = rng.random()
+    if pattern < 0.2:
+        return f"{short} Academy", "Academy sponsor led", "Does not apply"
+    if pattern < 0.4:
+        return f"{area} School", _secondary_type(rng), "Does not apply"
+    if pattern < 0.55:
+        return f"{feature} School", _secondary_type(rng), "Does not apply"
+    if pattern < 0.67:
+        return (
+            f"{rng.choice(CATHOLIC_SAINTS)} Catholic School",
+            "Voluntary aided school",
+            "Roman Catholic",
+        )
+    if pattern < 0.77:
+        return f"{short} High School", _secondary_type(rng), "Does not apply"
+    if pattern < 0.87:
+        return f"{feature} College", "Academy converter", "Does not apply"
+    return f"{short} Grammar School", "Academy converter", "Does not apply"
+
+
+def _secondary_type(rng: np.random.Generator) -> str:
+    return str(
+        rng.choice(
+            ["Academy converter", "Community school", "Academy sponsor led", "Foundation school"],
+            p=[0.55, 0.25, 0.12, 0.08],
+        )
+    )
+
+
+def _lognormal(rng, n, median, sigma, low, high) -> np.ndarray:
+    return np.clip(np.exp(np.log(median) + sigma * stratified_normal(rng, n)), low, high)
+
+
+def _add_home_schools(builder: _Builder) -> None:
+    rng = builder.rng
+    la = HOME_LA
+    for town in la.towns:
+        areas = list(town.areas)
+        placed = 0
+        while placed < town.primaries:
+            area = areas[placed % len(areas)]
+            if town.primaries - placed >= 2 and rng.random() < 0.09:
+                for phase_word, kind in (("Infant", "infant"), ("Junior", "junior")):
+                    builder.add(
+                        la,
+                        town,
+                        name=f"{area} {phase_word} School",
+                        kind=kind,
+                        type_name="Community school",
+                        religious="Does not apply",
+                        district=town.district,
+                        place=area,
+                        postcodes=town.postcodes,
+                        area_code=town.area_code,
+                        deprivation=town.deprivation,
+                    )
+                placed += 2
+                continue
+            name, type_name, religious = builder.fresh(
+                la.la_code, partial(_primary_name, rng, area)
+            )
+            builder.add(
+                la,
+                town,
+                name=name,
+                kind="primary",
+                type_name=type_name,
+                religious=religious,
+                district=town.district,
+                place=town.name,
+                postcodes=town.postcodes,
+                area_code=town.area_code,
+                deprivation=town.deprivation * float(np.exp(0.25 * rng.standard_normal())),
+            )
+            placed += 1
+        for index in range(town.secondaries):
+            name, type_name, religious = builder.fresh(
+                la.la_code, partial(_secondary_name, rng, town, index)
+            )
+            builder.add(
+                la,
+                town,
+                name=name,
+                kind="grammar" if "Grammar" in name else "secondary",
+                type_name=type_name,
+                religious=religious,
+                district=town.district,
+                place=town.name,
+                postcodes=town.postcodes,
+                area_code=town.area_code,
+                deprivation=town.deprivation,
+            )
+    for district, villages in HOME_VILLAGES.items():
+        for village in villages:
+            name, type_name, religious = _village_name(rng, village)
+            builder.add(
+                la,
+                None,
+                name=name,
+                kind="village",
+                type_name=type_name,
+                religious=religious,
+                district=district,
+                place=village,
+                postcodes=VILLAGE_POSTCODES[district],
+                area_code=str(rng.choice(VILLAGE_AREA_CODES[district])),
+                deprivation=0.7,
+            )
+    towns_by_district: dict[str, list[Town]] = {}
+    for town in la.towns:
+        towns_by_district.setdefault(town.district, []).append(town)
+    features = list(rng.permutation(FEATURES))
+    for district, count in HOME_SPECIALS.items():
+        for _ in range(count):
+            town = towns_by_district[district][0]
+            builder.add(
+                la,
+                town,
+                name=f"{features.pop()} School",
+                kind="special",
+                type_name=str(
+                    rng.choice(["Community special school", "Academy special converter"])
+                ),
+                religious="Does not apply",
+                district=district,
+                place=town.name,
+                postcodes=town.postcodes,
+                area_code=town.area_code,
+                deprivation=1.0,
+            )
+    for district, count in HOME_INDEPENDENTS.items():
+        for i in range(count):
+            town = towns_by_district[district][i % len(towns_by_district[district])]
+            pattern = (
+                "{town} Preparatory School",
+                "{feature} House School",
+                "The {feature} School",
+                "{feature} Hall School",
+            )[rng.integers(4)]
+            name = pattern.format(town=town.name.split("-")[0], feature=features.pop())
+            special = rng.random() < 0.15
+            builder.add(
+                la,
+                town,
+                name=name,
+                kind="independent",
+                type_name="Other independent special school"
+                if special
+                else "Other independent school",
+                religious=str(rng.choice(["Does not apply", "Christian", "Church of England"])),
+                district=district,
+                place=town.name,
+                postcodes=town.postcodes,
+                area_code=town.area_code,
+                deprivation=0.5,
+            )
+    for town_name in HOME_NURSERIES:
+        town = next(t for t in la.towns if t.name == town_name)
+        builder.add(
+            la,
+            town,
+            name=f"{rng.choice(town.areas)} Nursery School",
+            kind="nursery",
+            type_name="Local authority nursery school",
+            religious="Does not apply",
+            district=town.district,
+            place=town.name,
+            postcodes=town.postcodes,
+            area_code=town.area_code,
+            deprivation=town.deprivation,
+        )
+    for name, type_name in (
+        ("Warwickshire Pupil Referral Service North", "Pupil referral unit"),
+        (f"{features.pop()} Centre", "Academy alternative provision converter"),
+    ):
+        town = la.towns[4] if "North" in name else la.towns[-3]
+        builder.add(
+            la,
+            town,
+            name=name,
+            kind="pru",
+            type_name=type_name,
+            religious="Does not apply",
+            district=town.district,
+            place=town.name,
+            postcodes=town.postcodes,
+            area_code=town.area_code,
+            deprivation=1.5,
+        )
+    for name, town_name, type_name in HOME_COLLEGES:
+        town = next(t for t in la.towns if t.name == town_name)
+        builder.add(
+            la,
+            town,
+            name=name,
+            kind="fe",
+            type_name=type_name,
+            religious="Does not apply",
+            district=town.district,
+            place=town.name,
+            postcodes=town.postcodes,
+            area_code=town.area_code,
+            deprivation=1.0,
+        )
+
+
+def _add_other_la_schools(builder: _Builder, la: LocalAuthority, role: str) -> None:
+    rng = builder.rng
+    for town in la.towns:
+        for _ in range(town.primaries):
+            name, type_name, religious = builder.fresh(
+                la.la_code, partial(_primary_in_town, rng, town)
+            )
+            builder.add(
+                la,
+                town,
+                name=name,
+                kind="primary",
+                type_name=type_name,
+                religious=religious,
+                district=town.district,
+                place=town.name,
+                postcodes=town.postcodes,
+                area_code=town.area_code,
+                deprivation=town.deprivation,
+                role=role,
+            )
+        for index in range(town.secondaries):
+            name, type_name, religious = builder.fresh(
+                la.la_code, partial(_secondary_name, rng, town, index)
+            )
+            builder.add(
+                la,
+                town,
+                name=name,
+                kind="secondary",
+                type_name=type_name,
+                religious=religious,
+                district=town.district,
+                place=town.name,
+                postcodes=town.postcodes,
+                area_code=town.area_code,
+                deprivation=town.deprivation,
+                role=role,
+            )
+
+
+def _fill_census(rng: np.random.Generator, schools: pd.DataFrame) -> None:
+    """Pupils and % FSM for Warwickshire's open establishments (blank elsewhere)."""
+    shapes = {
+        "village": (105, 0.5, 25, 320),
+        "primary": (300, 0.33, 120, 700),
+        "infant": (220, 0.2, 120, 330),
+        "junior": (290, 0.2, 160, 420),
+        "secondary": (1080, 0.3, 550, 2000),
+        "grammar": (900, 0.2, 650, 1300),
+        "special": (130, 0.35, 60, 240),
+        "independent": (330, 0.7, 60, 1300),
+        "nursery": (100, 0.15, 70, 140),
+        "pru": (55, 0.3, 25, 95),
+    }
+    home = schools["la_code"] == HOME_LA.la_code
+    for kind, (median, sigma, low, high) in shapes.items():
+        rows = schools.index[home & (schools["kind"] == kind)]
+        schools.loc[rows, "pupils"] = np.round(_lognormal(rng, len(rows), median, sigma, low, high))
+    fsm_rows = schools.index[
+        home & schools["kind"].isin(["village", "primary", "infant", "junior", "secondary"])
+    ]
+    base = schools.loc[fsm_rows, "district"].map(FSM_BY_DISTRICT).to_numpy()
+    deprivation = schools.loc[fsm_rows, "deprivation"].to_numpy()
+    fsm = base * deprivation**1.6 * np.exp(0.42 * stratified_normal(rng, len(fsm_rows)))
+    schools.loc[fsm_rows, "pct_fsm"] = np.clip(fsm, 1.0, 55.0)
+    for kind, (low, high) in {"special": (26, 46), "pru": (42, 62), "grammar": (1.5, 5)}.items():
+        rows = schools.index[home & (schools["kind"] == kind)]
+        schools.loc[rows, "pct_fsm"] = rng.uniform(low, high, len(rows))
+    schools["pct_fsm"] = schools["pct_fsm"].round(1)
+
+
+def _converted_name(rng: np.random.Generator, name: str, town: str, kind: str) -> str:
+    roll = rng.random()
+    if roll < 0.45:
+        return name
+    if kind in {"secondary", "grammar"}:
+        return (
+            f"{town.split('-')[0].split(' Spa')[0]} Academy"
+            if roll < 0.8
+            else name.replace("School", "Academy")
+        )
+    if "Primary School" in name:
+        return name.replace("Primary School", "Primary Academy")
+    return name.replace("School", "Academy")
+
+
+def _convert_to_academies(
+    builder: _Builder, schools: pd.DataFrame, la_code: str, dates: tuple
+) -> list[dict]:
+    """Turn maintained schools into academies: the old row closes and a new URN opens (once
+    per date in a school's entry of ``dates``). Returns the new rows; one is a secondary."""
+    rng = builder.rng
+    maintained = schools.index[
+        (schools["la_code"] == la_code)
+        & schools["kind"].isin(["village", "primary", "secondary", "infant", "junior"])
+        & schools["type_name"].isin(
+            ["Community school", "Voluntary controlled school", "Foundation school"]
+        )
+    ]
+    secondaries = [i for i in maintained if schools.at[i, "kind"] == "secondary"][:1]
+    others = rng.choice(
+        maintained.difference(secondaries), size=len(dates) - len(secondaries), replace=False
+    )
+    new_rows = []
+    for index, steps in zip([*others[:1], *secondaries, *others[1:]], dates, strict=True):
+        steps = (steps,) if isinstance(steps, str) else steps
+        current = schools.loc[index].to_dict()
+        for step_number, step in enumerate(steps):
+            when = date.fromisoformat(step)
+            closed = {**current, "status": "Closed", "close_date": when - timedelta(days=1)}
+            closed.update(pupils=np.nan, pct_fsm=np.nan)
+            if step_number == 0:
+                schools.loc[index, list(closed)] = pd.Series(closed)
+            else:
+                new_rows[-1] = closed
+            current = {
+                **current,
+                "urn": builder.urn(136000, 150000),
+                "name": _converted_name(rng, current["name"], current["town"], current["kind"]),
+                "type_name": "Academy sponsor led" if step_number else "Academy converter",
+                "open_date": when,
+                "predecessor_urn": current["urn"],
+                "conversion_date": when,
+            }
+            new_rows.append(current)
+    return new_rows
+
+
+def build_register(rng: np.random.Generator, numbers: NumberBook) -> Register:
+    builder = _Builder(rng, numbers)
+    _add_home_schools(builder)
+    home_rows = builder.rows
+    builder.rows = []
+    for la in NEIGHBOUR_LAS:
+        _add_other_la_schools(builder, la, "neighbour")
+    for la in OUT_OF_AREA_LAS:
+        _add_other_la_schools(builder, la, "out_of_area")
+    schools = pd.DataFrame(home_rows + builder.rows)
+    schools["urn"] = [
+        builder.urn(136000, 150000) if t in ACADEMY_TYPES else builder.urn(100000, 136000)
+        for t in schools["type_name"]
+    ]
+    nearest = {la.la_code: la.nearest_home_district for la in NEIGHBOUR_LAS}
+    schools["nearest_home_districts"] = schools["la_code"].map(nearest)
+    _fill_census(rng, schools)
+    _add_open_dates(rng, schools)
+    conversions = [
+        *_convert_to_academies(builder, schools, HOME_LA.la_code, CONVERSION_DATES),
+        *_convert_to_academies(builder, schools, COVENTRY, NEIGHBOUR_CONVERSION_DATES),
+    ]
+    schools = pd.concat([schools, pd.DataFrame(conversions)], ignore_index=True)
+    _close_some(rng, schools)
+    schools["current_urn"] = _current_urns(schools)
+    _add_head_and_numbers(rng, schools)
+    return Register(schools=schools.sort_values("urn", ignore_index=True), links=_links(schools))
+
+
+def _add_open_dates(rng: np.random.Generator, schools: pd.DataFrame) -> None:
+    years = rng.integers(1950, 2015, len(schools))
+    academies = schools["type_name"].isin(ACADEMY_TYPES).to_numpy()
+    years[academies] = rng.integers(2011, 2017, academies.sum())
+    schools["open_date"] = [
+        date(int(y), 9, 1) if a else (None if rng.random() < 0.6 else date(int(y), 1, 1))
+        for y, a in zip(years, academies, strict=True)
+    ]
+
+
+def _close_some(rng: np.random.Generator, schools: pd.DataFrame) -> None:
+    """A few village schools closed before the data begins; one is proposed to close."""
+    open_villages = schools.index[
+        (schools["kind"] == "village")
+        & (schools["status"] == "Open")
+        & schools["predecessor_urn"].isna()
+    ]
+    chosen = rng.choice(open_villages, size=5, replace=False)
+    for i, index in enumerate(chosen[:4]):
+        schools.loc[index, "status"] = "Closed"
+        schools.loc[index, "close_date"] = date(2015 + i % 2, 8, 31)
+        schools.loc[index, "pupils"] = np.nan
+        schools.loc[index, "pct_fsm"] = np.nan
+    schools.loc[chosen[4], "status"] = "Open, but proposed to close"
+
+
+def _current_urns(schools: pd.DataFrame) -> pd.Series:
+    successor = {
+        int(p): int(u)
+        for u, p in zip(schools["urn"], schools["predecessor_urn"], strict=True)
+        if pd.notna(p)
+    }
+
+    def follow(urn: int) -> int:
+        while urn in successor:
+            urn = successor[urn]
+        return urn
+
+    return schools["urn"].map(follow)
+
+
+def _add_head_and_numbers(rng: np.random.Generator, schools: pd.DataFrame) -> None:
+    heads = [people.head_name(rng) for _ in range(len(schools))]
+    schools["head_title"] = [h[0] for h in heads]
+    schools["head_first_name"] = [h[1] for h in heads]
+    schools["head_last_name"] = [h[2] for h in heads]
+    base = {"village": 2000, "primary": 2000, "infant": 2000, "junior": 2000, "secondary": 4000}
+    schools["establishment_number"] = [
+        base.get(k, 7000 if k in {"special"} else 6000 if k == "independent" else 1000)
+        + int(rng.integers(1, 999))
+        for k in schools["kind"]
+    ]
+    # A converted school keeps its telephone number across URNs.
+    by_urn = dict(zip(schools["urn"], schools["telephone"], strict=True))
+    first_number = {}
+    for urn, predecessor in zip(schools["urn"], schools["predecessor_urn"], strict=True):
+        if pd.notna(predecessor):
+            first_number[urn] = first_number.get(int(predecessor), by_urn[int(predecessor)])
+    schools["telephone"] = [
+        first_number.get(u, t) for u, t in zip(schools["urn"], schools["telephone"], strict=True)
+    ]
+
+
+def _links(schools: pd.DataFrame) -> pd.DataFrame:
+    converted = schools[schools["predecessor_urn"].notna()]
+    names = dict(zip(schools["urn"], schools["name"], strict=True))
+    rows = []
+    for _, row in converted.iterrows():
+        old, new = int(row["predecessor_urn"]), int(row["urn"])
+        rows.append((old, new, names[new], "Successor", row["conversion_date"]))
+        rows.append((new, old, names[old], "Predecessor", row["conversion_date"]))
+    return pd.DataFrame(
+        rows, columns=["urn", "link_urn", "link_name", "link_type", "link_established_date"]
+    )

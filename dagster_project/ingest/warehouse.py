@@ -1,0 +1,67 @@
+"""The raw and audit tables ingestion writes (docs/raw-layer.md), created when missing."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+
+from dagster_project.ingest.contracts import CONTRACTS, Contract
+from dagster_project.ingest.validation import output_columns
+
+PROVENANCE_COLUMNS = (
+    ("extra_columns", "JSON"),
+    ("source_file", "VARCHAR NOT NULL"),
+    ("source_row", "INTEGER NOT NULL"),
+    ("source_sha256", "VARCHAR NOT NULL"),
+    ("loaded_at", "TIMESTAMP NOT NULL"),
+)
+
+_AUDIT_TABLES = {
+    "audit.loaded_files": """
+        file_name VARCHAR NOT NULL, kind VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+        rows_read INTEGER, rows_loaded INTEGER, rows_rejected INTEGER,
+        status VARCHAR NOT NULL CHECK (status IN ('loaded', 'quarantined', 'skipped')),
+        message VARCHAR, loaded_at TIMESTAMP NOT NULL
+    """,
+    "audit.rejected_rows": """
+        file_name VARCHAR NOT NULL, kind VARCHAR NOT NULL, row_number INTEGER NOT NULL,
+        column_name VARCHAR NOT NULL, value VARCHAR, reason VARCHAR NOT NULL,
+        rejected_at TIMESTAMP NOT NULL
+    """,
+    "audit.quarantined_files": """
+        file_name VARCHAR NOT NULL, kind VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL, quarantine_path VARCHAR NOT NULL,
+        quarantined_at TIMESTAMP NOT NULL
+    """,
+}
+
+
+def _raw_table_ddl(contract: Contract) -> str:
+    columns = [
+        f"{output.name} {output.sql_type}{' NOT NULL' if output.not_null else ''}"
+        for column in contract.columns
+        for output in output_columns(column)
+    ]
+    columns += [f"{name} {sql_type}" for name, sql_type in PROVENANCE_COLUMNS]
+    return f"CREATE TABLE IF NOT EXISTS {contract.table} ({', '.join(columns)})"
+
+
+def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    conn.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    for contract in CONTRACTS.values():
+        conn.execute(_raw_table_ddl(contract))
+    for table, columns in _AUDIT_TABLES.items():
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing: a failure inside rolls every statement back and is raised again."""
+    conn.begin()
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()

@@ -1,0 +1,232 @@
+"""Writing the analysts' copy of the warehouse and swapping it in atomically.
+
+The copy is built in a hidden file beside the published one, checked against the personal
+data guard, flushed to disk and renamed over ``published/mash.duckdb``. A reader that opened
+the old file keeps reading it (the old inode lives until its last handle closes); a reader
+that opens the path afterwards gets the new file. Nobody ever sees a half-written copy.
+"""
+
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_SCHEMAS = ("marts", "trial", "audit")
+
+#: Written with DuckDB's 1.0 storage format so older clients (DBeaver drivers, CLIs) open it.
+PUBLISHED_STORAGE_VERSION = "v1.0.0"
+
+#: Audit tables published without the columns that may hold a person's name: the review
+#: queue keys on normalised referrer names ("mrs j smith dsl abbey infant"), so only its
+#: name-free columns (agency type, candidates' ids and scores, occurrences) go out.
+REDACTED_COLUMNS = {("audit", "agency_match_review"): re.compile(r"name|referrer|address|text")}
+
+#: Column names that must never reach the published file: referrer free text (and keys made
+#: from it), raw child ids, individuals' phone numbers.
+FORBIDDEN_COLUMN = re.compile(
+    r"referrer_(name|address)"
+    r"|(^|_)child_id($|_)"
+    r"|(^|_)(caller_number|phone_number|telephone|telephone_num|telephone_number"
+    r"|mobile|mobile_number|caller_id)($|_)",
+    re.IGNORECASE,
+)
+#: Table names of the pipeline's inner layers, wherever a model might have been put.
+FORBIDDEN_TABLE = re.compile(r"^(raw|stg|int)_", re.IGNORECASE)
+
+#: One row saying when and from which run the file was published.
+PUBLICATION_TABLE = ("audit", "publication")
+
+
+class NothingToPublishError(RuntimeError):
+    pass
+
+
+class PublishGuardError(RuntimeError):
+    """The copy would expose a table or column analysts must never see."""
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    schema: str
+    table: str
+    rows: int
+    dropped_columns: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    published_at: datetime
+    tables: tuple[PublishedTable, ...]
+
+    @property
+    def total_rows(self) -> int:
+        return sum(table.rows for table in self.tables)
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _published_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    schema_list = ", ".join(_literal(schema) for schema in PUBLISHED_SCHEMAS)
+    rows = con.execute(
+        f"""
+        SELECT schema_name, table_name FROM duckdb_tables()
+        WHERE database_name = 'warehouse' AND schema_name IN ({schema_list})
+        UNION
+        SELECT schema_name, view_name FROM duckdb_views()
+        WHERE database_name = 'warehouse' AND NOT internal AND schema_name IN ({schema_list})
+        ORDER BY 1, 2
+        """
+    ).fetchall()
+    return [(schema, table) for schema, table in rows if (schema, table) != PUBLICATION_TABLE]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    rows = con.execute(
+        """
+        SELECT column_name FROM duckdb_columns()
+        WHERE database_name = 'warehouse' AND schema_name = ? AND table_name = ?
+        ORDER BY column_index
+        """,
+        [schema, table],
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> PublishedTable | None:
+    """Copy one table or view; None when redaction leaves it no column."""
+    columns = _columns(con, schema, table)
+    redacted = REDACTED_COLUMNS.get((schema, table))
+    dropped = tuple(c for c in columns if redacted and redacted.search(c))
+    kept = [c for c in columns if c not in dropped]
+    if not kept:
+        return None
+    target = f"published.{_identifier(schema)}.{_identifier(table)}"
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{_identifier(schema)}")
+    con.execute(
+        f"CREATE TABLE {target} AS SELECT {', '.join(map(_identifier, kept))} "
+        f"FROM warehouse.{_identifier(schema)}.{_identifier(table)}"
+    )
+    (rows,) = con.execute(f"SELECT count(*) FROM {target}").fetchone()
+    return PublishedTable(schema, table, rows, dropped)
+
+
+def _write_publication_row(
+    con: duckdb.DuckDBPyConnection, run_id: str, published_at: datetime, tables: list
+) -> PublishedTable:
+    schema, table = map(_identifier, PUBLICATION_TABLE)
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{schema}")
+    con.execute(
+        f"CREATE TABLE published.{schema}.{table} AS SELECT "
+        "?::TIMESTAMPTZ AS published_at, ?::VARCHAR AS run_id, "
+        "?::INTEGER AS tables, ?::BIGINT AS total_rows",
+        [published_at, run_id, len(tables), sum(t.rows for t in tables)],
+    )
+    return PublishedTable(*PUBLICATION_TABLE, rows=1)
+
+
+def copy_published_schemas(
+    warehouse: Path, target: Path, run_id: str, published_at: datetime
+) -> list[PublishedTable]:
+    """Copy the published schemas of the warehouse into a new DuckDB file, as plain tables."""
+    if not warehouse.exists():
+        raise NothingToPublishError(f"There is no warehouse at {warehouse} to publish.")
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {_literal(str(warehouse))} AS warehouse (READ_ONLY)")
+        con.execute(
+            f"ATTACH {_literal(str(target))} AS published "
+            f"(STORAGE_VERSION {_literal(PUBLISHED_STORAGE_VERSION)})"
+        )
+        # Views in the warehouse resolve their unqualified names against the warehouse.
+        con.execute("USE warehouse")
+        relations = _published_relations(con)
+        if not relations:
+            raise NothingToPublishError(
+                f"The warehouse {warehouse} has no table in the schemas "
+                f"{', '.join(PUBLISHED_SCHEMAS)}: nothing to publish."
+            )
+        copied = (_copy_table(con, schema, table) for schema, table in relations)
+        tables = [table for table in copied if table is not None]
+        tables.append(_write_publication_row(con, run_id, published_at, tables))
+        con.execute("USE memory")
+        con.execute("DETACH published")
+        con.execute("DETACH warehouse")
+    finally:
+        con.close()
+    return tables
+
+
+def guard_violations(path: Path) -> list[str]:
+    """Every table or column in the DuckDB file at ``path`` that analysts must not see."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() "
+            "UNION ALL SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal"
+        ).fetchall()
+        columns = con.execute(
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE NOT internal"
+        ).fetchall()
+    finally:
+        con.close()
+    problems = [
+        f"{schema}.{table}: the {schema} schema is not published"
+        for schema, table in tables
+        if schema not in PUBLISHED_SCHEMAS
+    ]
+    problems += [
+        f"{schema}.{table}: a {table.split('_')[0]} table of the pipeline's inner layers"
+        for schema, table in tables
+        if FORBIDDEN_TABLE.match(table)
+    ]
+    problems += [
+        f"{schema}.{table}.{column}: may hold personal data (child id, individual's phone "
+        "number or referrer free text)"
+        for schema, table, column in columns
+        if FORBIDDEN_COLUMN.search(column)
+    ]
+    return problems
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish_warehouse(warehouse: Path, destination: Path, run_id: str) -> Publication:
+    """Copy, guard and atomically swap in the analysts' file; the old file stays on any error."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    draft = destination.with_name(f".{destination.name}.{uuid.uuid4().hex}.tmp")
+    published_at = datetime.now(UTC)
+    try:
+        tables = copy_published_schemas(warehouse, draft, run_id, published_at)
+        problems = guard_violations(draft)
+        if problems:
+            raise PublishGuardError(
+                "Refusing to publish; the copy would expose:\n- " + "\n- ".join(problems)
+            )
+        _fsync(draft)
+        os.replace(draft, destination)
+        _fsync(destination.parent)
+    finally:
+        draft.unlink(missing_ok=True)
+        draft.with_name(draft.name + ".wal").unlink(missing_ok=True)
+    return Publication(destination, published_at, tuple(tables))

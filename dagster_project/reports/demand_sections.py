@@ -1,0 +1,246 @@
+"""The demand report's sections for one academic year, each read from the marts."""
+
+import duckdb
+import pandas as pd
+
+from dagster_project.reports import charts
+from dagster_project.reports.page import bullet_list, paragraph
+from dagster_project.reports.publication import TOTAL, PublishedTable, publish, render_published
+from dagster_project.reports.suppression import MINIMUM_COUNT, SUPPRESSED
+from dagster_project.reports.tables import (
+    Column,
+    count,
+    percent,
+    rate,
+)
+from dagster_project.reports.warehouse import query
+
+#: The contract's agency types in the order the scoping report discusses them.
+AGENCY_TYPE_ORDER = [
+    "Schools",
+    "Education services",
+    "Health services",
+    "Housing or housing association",
+    "LA services",
+    "External sources",
+    "Police",
+    "Legal services",
+    "Other (VCS)",
+    "Individual",
+    "Unknown",
+]
+CHANNEL_NAMES = {"phone": "Telephone", "email": "Email", "other": "Other"}
+
+#: A published population further than this from the ONS figure is flagged as a caveat.
+DENOMINATOR_TOLERANCE = 0.2
+
+COUNTS_NOTE = (
+    f"Counts from 1 to {MINIMUM_COUNT - 1} are shown as {SUPPRESSED}, with other cells hidden "
+    "where a total would reveal them; percentages computed from a hidden count are hidden too."
+)
+
+
+def _ordered(frame: pd.DataFrame, column: str, order: list[str]) -> pd.DataFrame:
+    rank = {name: index for index, name in enumerate(order)}
+    keys = frame[column].map(lambda name: (rank.get(name, len(rank)), str(name)))
+    return frame.assign(_rank=keys).sort_values("_rank").drop(columns="_rank")
+
+
+def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, PublishedTable]:
+    frame = query(
+        connection,
+        """
+        select case when in_scope then 'Agencies (in scope)'
+                    else 'Individuals and anonymous (out of scope)' end as referrer,
+               count(*) filter (where not is_referral) as contacts,
+               count(*) filter (where is_referral) as referrals
+        from marts.fct_contacts where academic_year = ?
+        group by all order by referrer
+        """,
+        [year],
+    ).set_index("referrer")
+    frame["total"] = frame["contacts"] + frame["referrals"]
+    table = publish(
+        frame,
+        ["total", "contacts", "referrals"],
+        row_totals={"total": ["contacts", "referrals"]},
+        ratios={"pct_referrals": ("referrals", "total")},
+    )
+    html = render_published(
+        table,
+        [
+            Column("total", "Contacts and referrals", count),
+            Column("contacts", "Contacts", count),
+            Column("referrals", "Referrals", count),
+            Column("pct_referrals", "% referrals", percent),
+        ],
+        "Referrer",
+        "All contacts and referrals",
+    )
+    return html, table
+
+
+def agency_types(connection: duckdb.DuckDBPyConnection, year: str) -> str:
+    frame = query(
+        connection,
+        "select agency_type, total, contacts, referrals from marts.rpt_agency_type_summary "
+        "where academic_year = ?",
+        [year],
+    )
+    if frame.empty:
+        return paragraph("marts.rpt_agency_type_summary has no rows for this year.")
+    frame = _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type")
+    table = publish(
+        frame,
+        ["total", "contacts", "referrals"],
+        row_totals={"total": ["contacts", "referrals"]},
+        ratios={"pct_referrals": ("referrals", "total"), "pct_contacts": ("contacts", "total")},
+        shares=["total"],
+    )
+    html = render_published(
+        table,
+        [
+            Column("total", "Total", count),
+            Column("contacts", "Contacts", count),
+            Column("referrals", "Referrals", count),
+            Column("pct_referrals", "% referrals", percent),
+            Column("pct_contacts", "% contacts", percent),
+            Column("total_share", "Share of in-scope total", percent),
+        ],
+        "Referral source",
+        "In-scope contacts and referrals by agency type",
+    )
+    shown = table.visible().drop(index=TOTAL)
+    chart = charts.contacts_and_referrals_bars(
+        list(shown.index), shown["contacts"], shown["referrals"], shown["pct_referrals"]
+    )
+    return html + chart
+
+
+def channels(connection: duckdb.DuckDBPyConnection, year: str) -> str:
+    frame = query(
+        connection,
+        "select channel, contacts_and_referrals from marts.rpt_channel_summary "
+        "where academic_year = ? order by contacts_and_referrals desc",
+        [year],
+    )
+    if frame.empty:
+        return paragraph("marts.rpt_channel_summary has no rows for this year.")
+    frame["channel"] = frame["channel"].map(lambda name: CHANNEL_NAMES.get(name, str(name)))
+    table = publish(
+        frame.set_index("channel"), ["contacts_and_referrals"], shares=["contacts_and_referrals"]
+    )
+    html = render_published(
+        table,
+        [
+            Column("contacts_and_referrals", "Contacts and referrals", count),
+            Column("contacts_and_referrals_share", "Share", percent),
+        ],
+        "Channel",
+        "All contacts and referrals (all referrers) by channel",
+    )
+    shown = table.visible().drop(index=TOTAL)
+    chart = charts.share_bars(
+        list(shown.index),
+        shown["contacts_and_referrals_share"],
+        "% of all contacts and referrals",
+        "Channel shares",
+    )
+    return html + chart
+
+
+def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
+    frame = query(
+        connection,
+        """
+        select district, contacts_and_referrals, population_0_17, ons_population_0_17
+        from marts.rpt_district_rates where academic_year = ?
+        order by population_0_17 is null, contacts_and_referrals / population_0_17 desc, district
+        """,
+        [year],
+    )
+    if frame.empty:
+        return paragraph("marts.rpt_district_rates has no rows for this year.")
+    table = publish(
+        frame.set_index("district"),
+        ["contacts_and_referrals"],
+        ratios={
+            "per_head": ("contacts_and_referrals", "population_0_17"),
+            "per_head_ons": ("contacts_and_referrals", "ons_population_0_17"),
+        },
+        shares=["contacts_and_referrals"],
+    )
+    html = render_published(
+        table,
+        [
+            Column("contacts_and_referrals", "Contacts and referrals", count),
+            Column("contacts_and_referrals_share", "Share", percent),
+            Column("population_0_17", "0-17 population (as published)", count),
+            Column("per_head", "Per head (published population)", rate),
+            Column("ons_population_0_17", "0-17 population (ONS)", count),
+            Column("per_head_ons", "Per head (ONS population)", rate),
+        ],
+        "Child's district",
+        "Contacts and referrals (all referrers) by the child's district",
+    )
+    caveats = _denominator_caveats(table)
+    shown = table.visible().drop(index=TOTAL)
+    shown = shown[shown["population_0_17"].notna()]
+    chart = (
+        charts.grouped_bars(
+            list(shown.index),
+            {"Published population": shown["per_head"], "ONS population": shown["per_head_ons"]},
+            "Contacts and referrals per head, 0-17",
+            "Contacts and referrals per head by district",
+        )
+        if not shown.empty
+        else ""
+    )
+    return html + (bullet_list(caveats) if caveats else "") + chart
+
+
+def _denominator_caveats(table: PublishedTable) -> list[str]:
+    caveats = []
+    for district, row in table.frame.drop(index=TOTAL).iterrows():
+        published, ons = row["population_0_17"], row["ons_population_0_17"]
+        if pd.isna(published) or pd.isna(ons) or ons <= 0:
+            continue
+        gap = (published - ons) / ons
+        if abs(gap) > DENOMINATOR_TOLERANCE:
+            direction = "below" if gap < 0 else "above"
+            caveats.append(
+                f"Denominator caveat: {district}'s published 0-17 population ({count(published)}) "
+                f"is {abs(gap):.0%} {direction} the ONS estimate ({count(ons)}); per head it is "
+                f"{table.shown(district, 'per_head', rate)} on the published figure but "
+                f"{table.shown(district, 'per_head_ons', rate)} on the ONS figure."
+            )
+    return caveats
+
+
+def phone_sources(connection: duckdb.DuckDBPyConnection, year: str) -> str:
+    frame = query(
+        connection,
+        "select agency_type, phone_contacts from marts.rpt_phone_sources where academic_year = ?",
+        [year],
+    )
+    if frame.empty:
+        return paragraph("marts.rpt_phone_sources has no rows for this year.")
+    frame = _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type")
+    table = publish(frame, ["phone_contacts"], shares=["phone_contacts"])
+    html = render_published(
+        table,
+        [
+            Column("phone_contacts", "Telephone contacts", count),
+            Column("phone_contacts_share", "Share", percent),
+        ],
+        "Source",
+        "In-scope telephone contacts (not referrals) by agency type",
+    )
+    shown = table.visible().drop(index=TOTAL)
+    chart = charts.share_bars(
+        list(shown.index),
+        shown["phone_contacts_share"],
+        "% of telephone contacts",
+        "Telephone contacts by source",
+    )
+    return html + chart

@@ -1,0 +1,283 @@
+"""Each suite passes on good data, and each kind of breakage fails the expectation meant for it."""
+
+import csv
+
+import duckdb
+import pytest
+
+from dagster_project import settings
+from dagster_project.quality import BLOCKING, WARNING, load_suite, run_suite, suite_names
+
+TABLES = [
+    "raw.contacts",
+    "raw.calls",
+    "raw.schools",
+    "marts.fct_contacts",
+    "marts.fct_school_month",
+    "marts.rpt_district_rates",
+    "marts.dim_school",
+]
+
+
+def test_one_suite_per_checked_table_each_with_documented_severities():
+    assert set(suite_names()) == set(TABLES)
+    for name in TABLES:
+        suite = load_suite(name)
+        assert {e["severity"] for e in suite.expectations} == {BLOCKING, WARNING}, name
+        assert set(suite.meta["severity"]) == {BLOCKING, WARNING}, name
+        assert all(e.get("notes") for e in suite.expectations), name
+
+
+def test_every_suite_passes_on_good_data(connection):
+    for name in TABLES:
+        result = run_suite(name, connection)
+        assert result.success, (name, result.failures_markdown())
+        assert result.evaluated == len(load_suite(name).expectations)
+        assert result.row_count and result.row_count > 0
+
+
+BREAKAGES = [
+    # (suite, SQL that breaks the good data, (expectation, column) that must fail, severity)
+    (
+        "raw.contacts",
+        "INSERT INTO raw.contacts SELECT * FROM raw.contacts WHERE contact_id = 'C2'",
+        ("expect_compound_columns_to_be_unique", "source_sha256, source_row"),
+        BLOCKING,
+    ),
+    (
+        "raw.contacts",
+        "UPDATE raw.contacts SET child_key = 'CHILD-000123' WHERE contact_id = 'C2'",
+        ("expect_column_values_to_match_regex", "child_key"),
+        BLOCKING,
+    ),
+    (
+        "raw.contacts",
+        "ALTER TABLE raw.contacts DROP COLUMN contact_outcome",
+        ("expect_table_columns_to_match_set", None),
+        BLOCKING,
+    ),
+    (
+        "raw.contacts",
+        "UPDATE raw.contacts SET contact_method = 'Carrier Pigeon' WHERE contact_id = 'C3'",
+        ("expect_column_values_to_be_in_set", "contact_method_key"),
+        WARNING,
+    ),
+    (
+        "raw.contacts",
+        "UPDATE raw.contacts SET referrer_type = 'Astrologer' WHERE contact_id = 'C3'",
+        ("expect_column_values_to_be_in_set", "referrer_type_key"),
+        WARNING,
+    ),
+    (
+        "raw.calls",
+        "UPDATE raw.calls SET wait_seconds = -5 WHERE call_id = 'K1'",
+        ("expect_column_values_to_be_between", "wait_seconds"),
+        BLOCKING,
+    ),
+    (
+        "raw.calls",
+        "UPDATE raw.calls SET caller_key = '07700900123' WHERE call_id = 'K2'",
+        ("expect_column_values_to_match_regex", "caller_key"),
+        BLOCKING,
+    ),
+    (
+        "raw.calls",
+        "UPDATE raw.calls SET talk_seconds = 2 * 86400 WHERE call_id = 'K1'",
+        ("expect_column_values_to_be_between", "talk_seconds"),
+        WARNING,
+    ),
+    (
+        "raw.schools",
+        "ALTER TABLE raw.schools ALTER urn TYPE VARCHAR",
+        ("expect_column_type_to_be", "urn"),
+        BLOCKING,
+    ),
+    (
+        "raw.schools",
+        "UPDATE raw.schools SET percentage_fsm = 120 WHERE urn = 125000",
+        ("expect_column_values_to_be_between", "percentage_fsm"),
+        WARNING,
+    ),
+    (
+        "marts.fct_contacts",
+        "UPDATE marts.fct_contacts SET channel = 'fax' WHERE contact_id = 'C1'",
+        ("expect_column_values_to_be_in_set", "channel"),
+        BLOCKING,
+    ),
+    (
+        "marts.fct_contacts",
+        "INSERT INTO marts.fct_contacts SELECT * FROM marts.fct_contacts WHERE contact_id = 'C1'",
+        ("expect_column_values_to_be_unique", "contact_id"),
+        BLOCKING,
+    ),
+    (
+        "marts.fct_contacts",
+        "UPDATE marts.fct_contacts SET academic_year = '2001/02' WHERE contact_id = 'C4'",
+        ("expect_column_pair_values_to_be_equal", "academic_year, expected_academic_year"),
+        BLOCKING,
+    ),
+    (
+        "marts.fct_contacts",
+        "UPDATE marts.fct_contacts SET in_scope = true WHERE agency_type = 'Individual'",
+        ("expect_column_pair_values_to_be_equal", "in_scope, expected_in_scope"),
+        BLOCKING,
+    ),
+    (
+        "marts.fct_contacts",
+        "UPDATE marts.fct_contacts SET agency_type = 'Unknown' WHERE in_scope",
+        ("expect_column_values_to_not_be_in_set", "agency_type"),
+        WARNING,
+    ),
+    (
+        "marts.fct_school_month",
+        "UPDATE marts.fct_school_month SET referrals = -1 WHERE school_urn = 125000",
+        ("expect_column_values_to_be_between", "referrals"),
+        BLOCKING,
+    ),
+    (
+        "marts.fct_school_month",
+        "INSERT INTO marts.fct_school_month SELECT * FROM marts.fct_school_month LIMIT 1",
+        ("expect_compound_columns_to_be_unique", "school_urn, month_start"),
+        BLOCKING,
+    ),
+    (
+        "marts.fct_school_month",
+        "UPDATE marts.fct_school_month SET contacts_and_referrals = contacts_and_referrals + 1",
+        ("expect_column_pair_values_to_be_equal", "contacts_and_referrals, channel_total"),
+        BLOCKING,
+    ),
+    (
+        "marts.fct_school_month",
+        "UPDATE marts.fct_school_month SET phone_contacts = 0, email_contacts = 0, "
+        "other_contacts = 0, referrals = 0, contacts_and_referrals = 0",
+        ("expect_column_max_to_be_between", "contacts_and_referrals"),
+        WARNING,
+    ),
+    (
+        "marts.rpt_district_rates",
+        "UPDATE marts.rpt_district_rates SET district = 'Leamington' WHERE district = 'Warwick'",
+        ("expect_column_values_to_be_in_set", "district"),
+        BLOCKING,
+    ),
+    (
+        "marts.rpt_district_rates",
+        "UPDATE marts.rpt_district_rates SET per_head = per_head * 10",
+        ("expect_column_values_to_be_between", "per_head_difference"),
+        BLOCKING,
+    ),
+    (
+        "marts.dim_school",
+        "UPDATE marts.dim_school SET pupils = 0 WHERE pupils IS NOT NULL",
+        ("expect_column_values_to_be_between", "pupils"),
+        BLOCKING,
+    ),
+    (
+        "marts.dim_school",
+        "UPDATE marts.dim_school SET pct_fsm = 150 WHERE pct_fsm IS NOT NULL",
+        ("expect_column_values_to_be_between", "pct_fsm"),
+        BLOCKING,
+    ),
+    (
+        "marts.dim_school",
+        "INSERT INTO marts.dim_school SELECT * FROM marts.dim_school LIMIT 1",
+        ("expect_column_values_to_be_unique", "school_urn"),
+        BLOCKING,
+    ),
+    (
+        "marts.dim_school",
+        "UPDATE marts.dim_school SET la_code = '999'",
+        ("expect_column_values_to_be_in_set", "la_code"),
+        WARNING,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("suite", "breakage", "expected", "severity"),
+    BREAKAGES,
+    ids=[
+        f"{suite}:{expected[1] or 'columns'}:{severity}"
+        for suite, _, expected, severity in BREAKAGES
+    ],
+)
+def test_breakage_fails_the_expectation_meant_for_it(
+    connection, suite, breakage, expected, severity
+):
+    connection.execute(breakage)
+    result = run_suite(suite, connection, severity=severity)
+    assert not result.success
+    assert expected in result.failed_columns(), result.failures_markdown()
+    assert {failure.severity for failure in result.failures} == {severity}
+
+
+def test_unknown_coded_value_is_shown_with_the_row_it_came_from(connection):
+    connection.execute(
+        "UPDATE raw.contacts SET contact_method = 'Carrier Pigeon' WHERE source_row = 4"
+    )
+    result = run_suite("raw.contacts", connection, severity=WARNING)
+    (failure,) = result.failures
+    assert failure.unexpected_count == 1
+    assert failure.unexpected_values == ("carrierpigeon (1)",)
+    assert failure.example_rows == ("source_file=contacts/c.csv, source_row=4",)
+    assert "carrierpigeon" in result.failures_markdown()
+
+
+def test_free_text_and_pseudonyms_never_leave_the_validation(connection, free_text_sentinel):
+    """The row holding free text fails several expectations; none of its values is shown."""
+    connection.execute(
+        f"""
+        UPDATE raw.contacts
+        SET child_key = 'CHILD-000123', referrer_type = 'Neighbour {free_text_sentinel}',
+            source_sha256 = 'not a hash'
+        WHERE referrer_name LIKE '%{free_text_sentinel}%'
+        """
+    )
+    result = run_suite("raw.contacts", connection)
+    assert {failure.column for failure in result.failures} >= {
+        "child_key",
+        "referrer_type_key",
+        "source_sha256",
+    }
+    shown = repr(result) + result.failures_markdown()
+    for secret in (free_text_sentinel, "CHILD-000123", "not a hash"):
+        assert secret not in shown
+
+
+def test_warwick_published_denominator_is_flagged(connection):
+    """Rates built from the seed's published populations: Warwick's 7,147 is out of line."""
+    seed = settings.DBT_PROJECT_DIR / "seeds" / "district_populations.csv"
+    connection.execute(
+        f"""
+        CREATE OR REPLACE TABLE marts.rpt_district_rates AS
+        SELECT '2017/18' AS academic_year, district, 1000 AS contacts_and_referrals,
+               population_0_17, round(1000 / population_0_17, 2) AS per_head,
+               ons_population_0_17
+        FROM read_csv('{seed}')
+        UNION ALL
+        SELECT '2017/18', 'Out of county or blank', 300, NULL, NULL, NULL
+        """
+    )
+    with seed.open(newline="") as handle:
+        out_of_line = [
+            row["district"]
+            for row in csv.DictReader(handle)
+            if not 0.5 <= int(row["population_0_17"]) / int(row["ons_population_0_17"]) <= 2
+        ]
+    assert "Warwick" in out_of_line
+
+    assert run_suite("marts.rpt_district_rates", connection, severity=BLOCKING).success
+    result = run_suite("marts.rpt_district_rates", connection, severity=WARNING)
+    (failure,) = result.failures
+    assert failure.column == "population_ratio"
+    assert failure.unexpected_count == len(out_of_line)
+    assert set(failure.example_rows) == {
+        f"academic_year=2017/18, district={district}" for district in out_of_line
+    }
+
+
+def test_missing_table_is_a_failure_not_an_exception(tmp_path):
+    with duckdb.connect(str(tmp_path / "empty.duckdb")) as connection:
+        result = run_suite("marts.dim_school", connection, severity=BLOCKING)
+    assert not result.success
+    assert "marts.dim_school does not exist" in result.error
+    assert "marts.dim_school" in result.failures_markdown()
