@@ -5,6 +5,7 @@ from math import ceil, floor
 
 import pandas as pd
 import pytest
+from dagster import Failure
 
 from dagster_project import settings
 from dagster_project.defs.assets import trial as trial_assets
@@ -99,8 +100,10 @@ def test_a_plan_changed_after_randomisation_stops_the_trial(warehouse, plan_file
     warehouse.materialise(ASSIGNMENT_ONLY)
     frozen = _frozen_bytes()
     write_plan(plan_file, {"power_simulation.simulations": 60, "strata.0.cut_points": [200, 400]})
-    with pytest.raises(PlanChangedError, match="not the plan the schools were randomised under"):
+    with pytest.raises(Failure, match="not the plan the schools were randomised under") as error:
         warehouse.materialise(ASSIGNMENT_ONLY)
+    assert isinstance(error.value.__cause__, PlanChangedError)
+    assert not error.value.allow_retries
     assert _frozen_bytes() == frozen
 
 
@@ -113,8 +116,9 @@ def test_an_edited_assignment_file_is_refused(warehouse):
         ",comparison,", ",intervention,", 1
     )
     path.write_text(flipped.replace(",COMPARISON,", ",comparison,"))
-    with pytest.raises(AssignmentError, match="randomised rows were edited"):
+    with pytest.raises(Failure, match="randomised rows were edited") as error:
         warehouse.materialise(ASSIGNMENT_ONLY)
+    assert isinstance(error.value.__cause__, AssignmentError)
 
 
 def test_an_academy_successor_keeps_its_predecessors_arm(warehouse, metadata):
@@ -189,3 +193,10 @@ def test_all_four_assets_are_in_group_trial_and_depend_on_the_marts():
         assert {"fct_school_month", "dim_school"} <= {
             dep.asset_key.to_user_string() for dep in spec.deps
         }
+
+
+def test_missing_marts_fail_without_retries(warehouse):
+    warehouse.path.parent.mkdir(parents=True, exist_ok=True)
+    with pytest.raises(Failure, match="marts.dim_school does not exist") as error:
+        warehouse.materialise(ASSIGNMENT_ONLY)
+    assert not error.value.allow_retries

@@ -6,10 +6,18 @@ assignment itself lives in ``settings.trial_dir()``, outside the warehouse, so r
 the warehouse reads it back instead of drawing again.
 """
 
+from contextlib import contextmanager
 from datetime import datetime
 
 import pandas as pd
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 from dagster_duckdb import DuckDBResource
 
 from dagster_project import settings
@@ -17,10 +25,17 @@ from dagster_project.defs.resources import DUCKDB_WRITER_POOL
 from dagster_project.trial import assignment_store
 from dagster_project.trial.analysis import balance_input, baseline_frame, results_table, trial_data
 from dagster_project.trial.assignment import WAITING, baseline_complete, settle_assignment
+from dagster_project.trial.assignment_store import AssignmentError
 from dagster_project.trial.balance import ALL_STRATA, standardised_differences
-from dagster_project.trial.plan import TrialPlan, load_plan
+from dagster_project.trial.plan import PlanError, TrialPlan, load_plan
 from dagster_project.trial.power import Design, power_table, pseudo_trial
-from dagster_project.trial.school_data import Marts, eligible_schools, lineage_owner, read_marts
+from dagster_project.trial.school_data import (
+    Marts,
+    MartsError,
+    eligible_schools,
+    lineage_owner,
+    read_marts,
+)
 from dagster_project.trial.tables import write_table
 
 MARTS = [AssetKey("fct_school_month"), AssetKey("dim_school")]
@@ -32,6 +47,43 @@ COMMON = {"group_name": "trial", "pool": DUCKDB_WRITER_POOL}
 def trial_assignment(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Schools randomised to intervention or comparison, blocked by stratum; made once and
     frozen, then extended to academy successors (who keep their predecessor's arm)."""
+    with _no_retries():
+        return _assignment(context, duckdb)
+
+
+@asset(key=AssetKey(["trial", "balance"]), deps=[ASSIGNMENT, *MARTS], **COMMON)
+def trial_balance(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    """Standardised mean differences between arms on baseline measures, overall and by stratum."""
+    with _no_retries():
+        return _balance(duckdb)
+
+
+@asset(key=AssetKey(["trial", "power"]), deps=[ASSIGNMENT, *MARTS], **COMMON)
+def trial_power(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    """Minimum detectable effects before the trial: analytic (ANCOVA and negative binomial,
+    cross-checked against statsmodels) and by simulation of the planned analysis."""
+    with _no_retries():
+        return _power(context, duckdb)
+
+
+@asset(key=AssetKey(["trial", "results"]), deps=[ASSIGNMENT, *MARTS], **COMMON)
+def trial_results(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    """The planned analysis: primary rate ratio with randomisation inference, sensitivity
+    models and Holm-corrected secondaries; interim while the trial period is incomplete."""
+    with _no_retries():
+        return _results(context, duckdb)
+
+
+@contextmanager
+def _no_retries():
+    """A changed plan, an edited assignment or missing marts will not mend on a retry."""
+    try:
+        yield
+    except (PlanError, AssignmentError, MartsError) as error:
+        raise Failure(description=str(error), allow_retries=False) from error
+
+
+def _assignment(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     plan = load_plan()
     marts = _read_marts(duckdb)
     state = settle_assignment(plan, marts, settings.trial_dir(), datetime.now())
@@ -61,9 +113,7 @@ def trial_assignment(context: AssetExecutionContext, duckdb: DuckDBResource) -> 
     return MaterializeResult(metadata=metadata)
 
 
-@asset(key=AssetKey(["trial", "balance"]), deps=[ASSIGNMENT, *MARTS], **COMMON)
-def trial_balance(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
-    """Standardised mean differences between arms on baseline measures, overall and by stratum."""
+def _balance(duckdb: DuckDBResource) -> MaterializeResult:
     plan = load_plan()
     frozen = assignment_store.load(settings.trial_dir(), plan)
     if frozen is None:
@@ -84,10 +134,7 @@ def trial_balance(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mat
     )
 
 
-@asset(key=AssetKey(["trial", "power"]), deps=[ASSIGNMENT, *MARTS], **COMMON)
-def trial_power(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
-    """Minimum detectable effects before the trial: analytic (ANCOVA and negative binomial,
-    cross-checked against statsmodels) and by simulation of the planned analysis."""
+def _power(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     plan = load_plan()
     frozen = assignment_store.load(settings.trial_dir(), plan)
     marts = _read_marts(duckdb)
@@ -125,10 +172,7 @@ def trial_power(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mater
     )
 
 
-@asset(key=AssetKey(["trial", "results"]), deps=[ASSIGNMENT, *MARTS], **COMMON)
-def trial_results(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
-    """The planned analysis: primary rate ratio with randomisation inference, sensitivity
-    models and Holm-corrected secondaries; interim while the trial period is incomplete."""
+def _results(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     plan = load_plan()
     frozen = assignment_store.load(settings.trial_dir(), plan)
     data = trial_data(frozen, _read_marts(duckdb), plan) if frozen is not None else None
