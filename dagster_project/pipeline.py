@@ -2,6 +2,7 @@
 
 import os
 
+import duckdb
 from dagster import DagsterInstance
 
 from dagster_project import settings
@@ -20,3 +21,30 @@ def materialize_all(instance: DagsterInstance | None = None) -> bool:
         instance=instance or DagsterInstance.ephemeral(), raise_on_error=False
     )
     return result.success
+
+
+def landing_is_empty() -> bool:
+    """No file at all in the landing folder's contacts/, calls/ or schools/."""
+    landing = settings.landing_dir()
+    return not any(
+        path.is_file()
+        for kind in settings.LANDING_KINDS
+        if (landing / kind).is_dir()
+        for path in (landing / kind).iterdir()
+    )
+
+
+def warehouse_has_loaded_files() -> bool:
+    """Whether any landing file was ever recorded in the warehouse's audit.loaded_files."""
+    path = settings.warehouse_path()
+    if not path.exists():
+        return False
+    with duckdb.connect(str(path), read_only=True) as conn:
+        exists = conn.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = 'loaded_files'"
+        ).fetchone()[0]
+        return (
+            bool(exists)
+            and conn.execute("select count(*) from audit.loaded_files").fetchone()[0] > 0
+        )
