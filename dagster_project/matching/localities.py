@@ -44,13 +44,18 @@ def only_one_located(
     word_score: float,
 ) -> tuple[int | None, int]:
     """Of (agency, localities, name words), the agency a typed name places, and how many
-    agencies it places: (agency, 1) when exactly one, else (None, count)."""
+    agencies it places: (agency, 1) when exactly one, else (None, count). A locality every
+    agency has ("A Voluntary Academy" after each name) places none."""
+    agencies = list(agencies)
+    common = set.intersection(*(set(localities) for _, localities, _ in agencies))
     typed_words = typed.split()
     placed = [
         agency
         for agency, localities, name_words in agencies
         if any(
-            mentions_locality(typed_words, place, name_words, word_score) for place in localities
+            mentions_locality(typed_words, place, name_words, word_score)
+            for place in localities
+            if place not in common
         )
     ]
     return (placed[0] if len(placed) == 1 else None), len(placed)

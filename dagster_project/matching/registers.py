@@ -80,9 +80,9 @@ def _school_register(schools: pd.DataFrame, successor_of: dict[int, int]) -> Can
     name_words: dict[int, set[str]] = {}
     for urn, town in zip(schools["urn"], towns, strict=True):
         current = successor_of.get(int(urn), int(urn))
-        base, _, qualifier = name_of_urn[int(urn)].partition(",")
+        base, *qualifiers = name_of_urn[int(urn)].split(",")
         places = localities.setdefault(current, set())
-        places.update(normalise_name(text) for text in (qualifier, town) if pd.notna(text))
+        places.update(normalise_name(text) for text in (*qualifiers, town) if pd.notna(text))
         places.discard("")
         name_words.setdefault(current, set()).update(normalise_name(base).split())
     entries = []

@@ -236,13 +236,17 @@ def _fuzzy_choice(
     """
     fuzzy = evidence.fuzzy
     best_score = fuzzy[0][1]
-    contenders = [agency for agency, score in fuzzy if best_score - score < config.accept_margin]
+    contenders = [
+        agency
+        for rank, (agency, score) in enumerate(fuzzy)
+        if rank == 0 or best_score - score < config.accept_margin
+    ]
     if len(contenders) >= KEPT_CANDIDATES:
         return None, ""
     located, placed = (None, 0)
     if len(contenders) > 1:
         located, placed = _located(evidence.cleaned, contenders, register, config)
-    spelled = _spelled_out(evidence.query, register)
+    spelled = _spelled_out(evidence.query, register, contenders)
     if located is not None:
         chosen = located
         spelling = register.agencies[chosen].name
@@ -264,14 +268,21 @@ def _fuzzy_choice(
     return (chosen, spelling) if score >= config.accept_score and not misread else (None, "")
 
 
-def _spelled_out(query: str, register: CandidateRegister) -> tuple[frozenset[int], str] | None:
-    """The agencies whose register name the query is, "School" at its end being often left
-    out ("St Edward's Catholic Primary")."""
-    if not query:
-        return None
-    return register.exactly(query) or (
-        None if query.endswith(" school") else register.exactly(f"{query} school")
-    )
+def _spelled_out(
+    query: str, register: CandidateRegister, contenders: list[int]
+) -> tuple[frozenset[int], str] | None:
+    """The agencies whose register name the query is. "School" at its end is often left out
+    ("St Edward's Catholic Primary"): the query with it added counts where it is one agency's
+    own name and every other contender fits only by its name before a comma."""
+    spelled = register.exactly(query) if query else None
+    if spelled or not query or query.endswith(" school"):
+        return spelled
+    with_school = f"{query} school"
+    own = register.exact.get(with_school)
+    before_comma = register.derived_exact.get(with_school, (frozenset(), ""))[0]
+    if own and len(own[0]) == 1 and set(contenders) - own[0] <= before_comma:
+        return own
+    return None
 
 
 def _located(
