@@ -17,14 +17,20 @@ UPSTREAM_MODULES = [ingestion, dbt_models, matching, trial, reports, gx_checks]
 upstream_assets = with_default_owners(load_assets_from_modules(UPSTREAM_MODULES))
 upstream_checks = load_asset_checks_from_modules(UPSTREAM_MODULES)
 
-defs = Definitions(
-    assets=[
-        *upstream_assets,
-        publish.build_published_asset([*upstream_assets, *upstream_checks]),
-    ],
-    asset_checks=upstream_checks,
-    resources=resources.build_resources(),
-    jobs=[jobs.refresh_warehouse_job],
-    schedules=schedules.schedules,
-    sensors=sensors.sensors,
-)
+
+def build_definitions() -> Definitions:
+    """The code location, its resources pointed at the data folder the environment names now."""
+    return Definitions(
+        assets=[
+            *upstream_assets,
+            publish.build_published_asset([*upstream_assets, *upstream_checks]),
+        ],
+        asset_checks=upstream_checks,
+        resources=resources.build_resources(),
+        jobs=[jobs.refresh_warehouse_job],
+        schedules=schedules.schedules,
+        sensors=sensors.sensors,
+    )
+
+
+defs = build_definitions()

@@ -33,17 +33,22 @@ class Planted:
 
 
 def run_simulation(out: Path, planted: Planted, echo=print) -> pd.DataFrame:
-    """Generate, materialise, randomise, generate the trial, materialise; return the results
-    with a ``planted`` column. ``out`` becomes the data folder and must be empty."""
-    from dagster_project.demo.generate import write_demo_extracts
-    from dagster_project.pipeline import materialize_all
-
+    """Play a whole trial with ``out`` as the data folder, which must be empty."""
     out = out.expanduser().resolve()
     if out.exists() and any(out.iterdir()):
         raise SimulationError(f"{out} is not empty; give the simulation a folder of its own.")
     _point_settings_at(out)
+    return play_trial(planted, echo)
+
+
+def play_trial(planted: Planted, echo=print) -> pd.DataFrame:
+    """Generate, materialise, randomise, generate the trial, materialise, in the configured
+    data and landing folders; return the results with a ``planted`` column."""
+    from dagster_project.demo.generate import write_demo_extracts
+    from dagster_project.pipeline import materialize_all
+
     plan = load_plan()
-    landing, truth = settings.landing_dir(), out / "demo_truth"
+    landing, truth = settings.landing_dir(), settings.data_dir() / "demo_truth"
 
     echo(f"Writing baseline extracts {_span(plan, baseline=True)} (seed {planted.seed}) ...")
     write_demo_extracts(
@@ -98,7 +103,7 @@ def _point_settings_at(out: Path) -> None:
 def _materialise(materialize_all, echo, stage: str) -> None:
     echo(f"Materialising every asset ({stage}) ...")
     if not materialize_all():
-        echo(f"The {stage} run reported a failure; continuing with what it built.")
+        raise SimulationError(f"The {stage} run failed; see the log above.")
 
 
 def _compare(plan: TrialPlan, planted: Planted) -> pd.DataFrame:

@@ -1,0 +1,143 @@
+"""Running again, new files arriving, a bad file blocking publication, and pointing the
+pipeline at another landing folder: each through the real command line or sensor."""
+
+import hashlib
+import os
+import shutil
+import time
+
+import duckdb
+from dagster import DagsterInstance, build_sensor_context
+
+from dagster_project import settings
+
+RAW_AND_MART_TABLES = ("raw.contacts", "raw.calls", "raw.schools", "marts.fct_contacts")
+
+
+def counts(path, tables=RAW_AND_MART_TABLES) -> dict[str, int]:
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return {t: conn.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_contacts(path, rows: list[dict]) -> None:
+    header = list(rows[0])
+    lines = [",".join(header)] + [",".join(str(row[c]) for c in header) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settled = time.time() - 600
+    os.utime(path, (settled, settled))
+
+
+def new_contact(contact_id: str, method: str, school_name: str) -> dict:
+    return {
+        "Contact ID": contact_id,
+        "Child ID": "9900001",
+        "Contact Date Time": "16/03/2020 10:15",
+        "Contact Method": method,
+        "Referrer Type": "2A - Schools",
+        "Referrer Name": school_name,
+        "Contact Outcome": "NFA",
+    }
+
+
+def a_school_name(trial) -> str:
+    return trial.query(
+        "select school_name from marts.dim_school where is_open and la_code = '937' "
+        "order by school_urn limit 1"
+    ).iloc[0, 0]
+
+
+def test_a_second_run_loads_nothing_new(trial_copy, run_mash):
+    before = counts(trial_copy.warehouse)
+    loaded_before = trial_copy.query("select count(*) from audit.loaded_files").iloc[0, 0]
+    done = run_mash(trial_copy, "run")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "demo trial" not in done.stdout
+    assert counts(trial_copy.warehouse) == before
+    statuses = trial_copy.query("select status, count(*) n from audit.loaded_files group by 1")
+    assert statuses.set_index("status")["n"].get("loaded") == loaded_before
+    assert counts(trial_copy.published, ("marts.fct_contacts",)) == {
+        "marts.fct_contacts": before["marts.fct_contacts"]
+    }
+
+
+def test_a_new_file_starts_one_run_that_publishes_it(trial_copy, monkeypatch):
+    from dagster_project.definitions import build_definitions
+    from dagster_project.defs.sensors import landing_files
+
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(trial_copy.data_dir))
+    monkeypatch.setenv(settings.PSEUDONYM_KEY_ENV, trial_copy.env[settings.PSEUDONYM_KEY_ENV])
+    instance = DagsterInstance.ephemeral()
+
+    def evaluate(cursor):
+        return landing_files(build_sensor_context(instance=instance, cursor=cursor))
+
+    settled = evaluate(evaluate(None).cursor)
+    assert len(settled.run_requests) == 1, "the files already there make one settled batch"
+    school = a_school_name(trial_copy)
+    write_contacts(
+        trial_copy.landing / "contacts" / "zz_late_contacts_2020-03.csv",
+        [new_contact("LATE0001", "Telephone", school), new_contact("LATE0002", "Email", school)],
+    )
+    waiting = evaluate(settled.cursor)
+    assert not waiting.run_requests
+    ready = evaluate(waiting.cursor)
+    assert len(ready.run_requests) == 1
+    assert not evaluate(ready.cursor).run_requests, "one batch, one run"
+
+    job = build_definitions().resolve_job_def(ready.run_requests[0].job_name or "refresh_warehouse")
+    result = job.execute_in_process(
+        instance=instance, tags=ready.run_requests[0].tags, raise_on_error=False
+    )
+    assert result.success
+    published = trial_copy.query(
+        "select contact_id, channel from marts.fct_contacts where contact_id like 'LATE%' "
+        "order by contact_id",
+        published=True,
+    )
+    assert published.to_dict("records") == [
+        {"contact_id": "LATE0001", "channel": "phone"},
+        {"contact_id": "LATE0002", "channel": "email"},
+    ]
+
+
+def test_a_blocking_check_failure_leaves_the_published_file_as_it_was(trial_copy, run_mash):
+    published_before = sha256(trial_copy.published)
+    write_contacts(
+        trial_copy.landing / "contacts" / "zz_pigeon_2020-03.csv",
+        [new_contact("PIGEON01", "Carrier Pigeon", a_school_name(trial_copy))],
+    )
+    done = run_mash(trial_copy, "materialize")
+    assert done.returncode != 0
+    assert "channel" in (done.stdout + done.stderr)
+    assert sha256(trial_copy.published) == published_before
+    fct = trial_copy.query("select count(*) from marts.fct_contacts where contact_id = 'PIGEON01'")
+    assert fct.iloc[0, 0] == 0, "the marts were not rebuilt from the bad data"
+
+
+def test_data_and_landing_folders_from_the_environment(played_trial, run_mash, tmp_path):
+    landing = tmp_path / "exports"
+    for kind, pattern in (
+        ("schools", "*"),
+        ("contacts", "contacts_2017-0*"),
+        ("calls", "calls_2017-0*"),
+    ):
+        (landing / kind).mkdir(parents=True)
+        for path in (played_trial.landing / kind).glob(pattern):
+            shutil.copy2(path, landing / kind / path.name)
+    files_before = sorted(p.relative_to(landing) for p in landing.rglob("*") if p.is_file())
+    data_dir = tmp_path / "x"
+    env = {**played_trial.env, settings.DATA_DIR_ENV: str(data_dir)}
+    env[settings.LANDING_DIR_ENV] = str(landing)
+    trial = type(played_trial)(data_dir, "", env)
+
+    done = run_mash(trial, "run")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not (data_dir / "landing").exists()
+    assert not (data_dir / "demo_truth").exists()
+    assert sorted(p.relative_to(landing) for p in landing.rglob("*") if p.is_file()) == files_before
+    months = trial.query("select distinct strftime(contact_at, '%Y-%m') m from raw.contacts")
+    assert sorted(months["m"]) == ["2017-09"]
