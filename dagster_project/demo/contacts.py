@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dagster_project.demo import messy, targets
+from dagster_project.demo.name_stems import name_stem
 from dagster_project.demo.places import OUT_OF_COUNTY
 from dagster_project.demo.stratified import (
     apportion,
@@ -57,6 +58,8 @@ HOUR_WEIGHTS = {name: tuple(float(x) for x in row.split()) for name, row in _HOU
 MONTH_NOISE_SD = 0.01
 CHANNEL_DRIFT = 0.98  # phone share multiplier per year after the baseline (moving to email)
 OLD_NAME_AFTER_CONVERSION = 0.2
+# Staff of a school whose name another school of the register shares add their town this often.
+TOWN_ADDED_TO_SHARED_NAME = 0.8
 
 
 @dataclass(frozen=True)
@@ -269,7 +272,9 @@ def _school_name(
     if len(history) > 1 and urn_now != history[0][0] and rng.random() < OLD_NAME_AFTER_CONVERSION:
         name_now = history[-2][1]
     habits = _habits(world, f"school:{name_now}", name_now)
-    return _typed_name(rng, habits, "school", "2A"), urn_at
+    shared = name_stem(name_now) in world.shared_school_stems
+    town = str(world.schools.at[school_row, "town"]) if shared else None
+    return _typed_name(rng, habits, "school", "2A", town), urn_at
 
 
 def _habits(world: World, key: str, name: str, aliases: str | None = None) -> list[str]:
@@ -283,11 +288,17 @@ def _habits(world: World, key: str, name: str, aliases: str | None = None) -> li
     return cache[key]
 
 
-def _typed_name(rng: np.random.Generator, habits: list[str], kind: str, cin_code: str) -> str:
+def _typed_name(
+    rng: np.random.Generator, habits: list[str], kind: str, cin_code: str, town: str | None = None
+) -> str:
+    """A referrer name as typed; ``town`` is the school's when another school's name reads
+    the same, which its staff then often add."""
     roll = rng.random()
     if roll < 0.015:
         return ""
     name = messy.choose_habit(rng, habits)
+    if town and rng.random() < TOWN_ADDED_TO_SHARED_NAME:
+        name = messy.with_town(rng, name, town)
     if rng.random() < 0.07:
         name = messy.typo(rng, name)
     if rng.random() < (0.15 if kind == "school" else 0.2 if cin_code != "6" else 0.45):

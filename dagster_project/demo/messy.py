@@ -288,6 +288,21 @@ def school_name_habits(rng: np.random.Generator, name: str) -> list[str]:
     return habits
 
 
+def with_town(rng: np.random.Generator, name: str, town: str) -> str:
+    """The name with the school's town added, as its staff write it when other schools share
+    the name: "St Mary's RC Primary, Southam"; a long town name often shortened."""
+    if rng.random() < 0.5:
+        town = town.split("-")[0].split(" Spa")[0]
+    template = rng.integers(4)
+    if template == 0:
+        return f"{name}, {town}"
+    if template == 1:
+        return f"{name} ({town})"
+    if template == 2:
+        return f"{name} - {town}"
+    return f"{name} {town}"
+
+
 def agency_name_habits(rng: np.random.Generator, name: str, aliases: str) -> list[str]:
     habits = [name] + [a for a in aliases.split("|") if a]
     variant = abbreviate(rng, name, 1)

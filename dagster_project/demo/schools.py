@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dagster_project.demo import people
+from dagster_project.demo.name_stems import name_stem
 from dagster_project.demo.phones import NumberBook
 from dagster_project.demo.places import (
     ANGLICAN_SAINTS,
@@ -75,6 +76,14 @@ CONVERSION_DATES = (
 NEIGHBOUR_CONVERSION_DATES = ("2017-09-01", "2018-04-01", "2019-02-01")  # Coventry schools
 COVENTRY = "331"
 REGISTER_DATE = date(2020, 4, 1)
+SAINTS = ANGLICAN_SAINTS + CATHOLIC_SAINTS
+#: Draws of a name before settling for one qualified by its place.
+NAME_DRAWS = 40
+# When a saint's name is first found taken (in one other authority), a new school keeps it this
+# often, as real registers hold a few "St Mary's Catholic Primary School" across authorities,
+SAINT_NAME_REPEATED = 0.05
+# ... and otherwise, up to this share, adds its place after a comma.
+SAINT_NAME_QUALIFIED = 0.25
 
 TYPE_GROUP = {
     "Community school": "Local authority maintained schools",
@@ -114,7 +123,10 @@ class _Builder:
         self.rng = rng
         self.numbers = numbers
         self.rows: list[dict] = []
-        self.names_by_la: dict[str, set[str]] = {}
+        #: name stem -> the local authorities whose schools' names have it
+        self.stem_las: dict[str, list[str]] = {}
+        #: saints' names another authority may repeat once, as ``fresh`` decided
+        self.repeatable: set[str] = set()
         self.used_urns: set[int] = set()
 
     def urn(self, low: int, high: int) -> int:
@@ -124,26 +136,59 @@ class _Builder:
                 self.used_urns.add(value)
                 return value
 
-    def fresh(self, la_code: str, make) -> tuple[str, str, str]:
-        """A (name, type, religious character) from ``make`` whose name the LA has not used."""
-        taken = self.names_by_la.setdefault(la_code, set())
-        for _ in range(40):
-            made = make()
-            if made[0] not in taken:
+    def fresh(self, la_code: str, place: str, make, first=None) -> tuple[str, str, str]:
+        """A (name, type, religious character) from ``first``, else ``make``, whose name reads
+        as no other school's of the register. The first time a saint's name is found taken,
+        the school sometimes keeps it (if one other authority has it) or adds its place
+        ("St Mary's Catholic Primary School, Southam"); otherwise another name is drawn."""
+        first_taken_saint = True
+        for attempt in range(NAME_DRAWS):
+            made = (first if first is not None and attempt == 0 else make)()
+            name = made[0]
+            holders = self.stem_las.get(name_stem(name), [])
+            if not holders:
                 return made
+            if name.startswith(SAINTS) and first_taken_saint:
+                first_taken_saint = False
+                roll = self.rng.random()
+                if roll < SAINT_NAME_REPEATED and _one_other_authority(holders, la_code):
+                    self.repeatable.add(name)
+                    return made
+                qualified = f"{name}, {place}"
+                if roll < SAINT_NAME_QUALIFIED and name_stem(qualified) not in self.stem_las:
+                    return (qualified, *made[1:])
         return made
 
-    def unique_name(self, la_code: str, name: str, place: str) -> str:
-        taken = self.names_by_la.setdefault(la_code, set())
-        candidate = name
-        if candidate in taken:
-            candidate = f"{name}, {place}"
-        suffix = 2
-        while candidate in taken:
-            candidate = f"{name}, {place} {suffix}"
-            suffix += 1
-        taken.add(candidate)
+    def claim(self, la_code: str, name: str, place: str) -> str:
+        """The name, qualified by its place when another school's name reads the same
+        (unless ``fresh`` let a saint's name repeat); recorded as taken."""
+        candidate, number = name, 1
+        while not self._may_take(la_code, candidate):
+            number += 1
+            candidate = f"{name}, {place}" if number == 2 else f"{name}, {place} {number - 1}"
+        self.stem_las.setdefault(name_stem(candidate), []).append(la_code)
         return candidate
+
+    def unused_feature(self, features: list[str]) -> str:
+        """The next of ``features`` that no school's name is made of yet (the last if all are)."""
+        feature = features.pop()
+        while name_stem(feature) in self.stem_las and features:
+            feature = features.pop()
+        return feature
+
+    def taken_stems(self) -> set[str]:
+        return set(self.stem_las)
+
+    def renamed(self, la_code: str, name: str) -> str:
+        """A converted school's new name, recorded as taken."""
+        holders = self.stem_las.setdefault(name_stem(name), [])
+        if la_code not in holders:
+            holders.append(la_code)
+        return name
+
+    def _may_take(self, la_code: str, name: str) -> bool:
+        holders = self.stem_las.get(name_stem(name), [])
+        return not holders or (name in self.repeatable and _one_other_authority(holders, la_code))
 
     def add(self, la: LocalAuthority, town: Town | None, **fields) -> dict:
         place = fields.pop("place")
@@ -164,12 +209,16 @@ class _Builder:
             "role": "home",
         }
         row.update(fields)
-        row["name"] = self.unique_name(la.la_code, row["name"], place)
+        row["name"] = self.claim(la.la_code, row["name"], place)
         row["postcode"] = _postcode(self.rng, postcodes)
         row["street"] = f"{self.rng.choice(STREETS)}"
         row["telephone"] = self.numbers.new_landline(area_code)
         self.rows.append(row)
         return row
+
+
+def _one_other_authority(holders: list[str], la_code: str) -> bool:
+    return len(holders) == 1 and holders[0] != la_code
 
 
 def _postcode(rng: np.random.Generator, districts: tuple[str, ...]) -> str:
@@ -203,7 +252,11 @@ def _primary_name(rng: np.random.Generator, area: str) -> tuple[str, str, str]:
         return f"{feature} Primary School", _maintained_or_academy(rng), "Does not apply"
     if pattern < 0.9:
         return f"{area} Primary Academy", "Academy sponsor led", "Does not apply"
-    return f"The {feature} Primary School", _maintained_or_academy(rng), "Does not apply"
+    if pattern < 0.95:
+        return f"The {feature} Primary School", _maintained_or_academy(rng), "Does not apply"
+    # An area with a landmark: "Wyken Croft Primary School", "Whitley Abbey Primary School".
+    landmark = str(rng.choice([word for word in FEATURES if " " not in word]))
+    return f"{area} {landmark} Primary School", _maintained_or_academy(rng), "Does not apply"
 
 
 def _primary_in_town(rng: np.random.Generator, town: Town) -> tuple[str, str, str]:
@@ -245,12 +298,20 @@ def _village_name(rng: np.random.Generator, village: str) -> tuple[str, str, str
     )
 
 
-def _secondary_name(rng: np.random.Generator, town: Town, index: int) -> tuple[str, str, str]:
+def _short_town(town_name: str) -> str:
+    """ "Stratford" for Stratford-upon-Avon, "Leamington" for Leamington Spa."""
+    return town_name.split("-")[0].split(" Spa")[0]
+
+
+def _town_school_name(rng: np.random.Generator, town: Town) -> tuple[str, str, str]:
+    """The secondary a town is named after ("Nuneaton School"), its first if no name is like."""
+    return f"{_short_town(town.name)} School", _secondary_type(rng), "Does not apply"
+
+
+def _secondary_name(rng: np.random.Generator, town: Town) -> tuple[str, str, str]:
     area = str(rng.choice(town.areas))
     feature = str(rng.choice(FEATURES))
-    short = town.name.split("-")[0].split(" Spa")[0]
-    if index == 0:
-        return f"{short} School", _secondary_type(rng), "Does not apply"
+    short = _short_town(town.name)
     pattern = rng.random()
     if pattern < 0.2:
         return f"{short} Academy", "Academy sponsor led", "Does not apply"
@@ -310,7 +371,7 @@ def _add_home_schools(builder: _Builder) -> None:
                 placed += 2
                 continue
             name, type_name, religious = builder.fresh(
-                la.la_code, partial(_primary_name, rng, area)
+                la.la_code, area, partial(_primary_name, rng, area)
             )
             builder.add(
                 la,
@@ -328,7 +389,10 @@ def _add_home_schools(builder: _Builder) -> None:
             placed += 1
         for index in range(town.secondaries):
             name, type_name, religious = builder.fresh(
-                la.la_code, partial(_secondary_name, rng, town, index)
+                la.la_code,
+                town.name,
+                partial(_secondary_name, rng, town),
+                first=partial(_town_school_name, rng, town) if index == 0 else None,
             )
             builder.add(
                 la,
@@ -345,7 +409,9 @@ def _add_home_schools(builder: _Builder) -> None:
             )
     for district, villages in HOME_VILLAGES.items():
         for village in villages:
-            name, type_name, religious = _village_name(rng, village)
+            name, type_name, religious = builder.fresh(
+                la.la_code, village, partial(_village_name, rng, village)
+            )
             builder.add(
                 la,
                 None,
@@ -369,7 +435,7 @@ def _add_home_schools(builder: _Builder) -> None:
             builder.add(
                 la,
                 town,
-                name=f"{features.pop()} School",
+                name=f"{builder.unused_feature(features)} School",
                 kind="special",
                 type_name=str(
                     rng.choice(["Community special school", "Academy special converter"])
@@ -390,7 +456,9 @@ def _add_home_schools(builder: _Builder) -> None:
                 "The {feature} School",
                 "{feature} Hall School",
             )[rng.integers(4)]
-            name = pattern.format(town=town.name.split("-")[0], feature=features.pop())
+            name = pattern.format(
+                town=town.name.split("-")[0], feature=builder.unused_feature(features)
+            )
             special = rng.random() < 0.15
             builder.add(
                 la,
@@ -424,7 +492,7 @@ def _add_home_schools(builder: _Builder) -> None:
         )
     for name, type_name in (
         ("Warwickshire Pupil Referral Service North", "Pupil referral unit"),
-        (f"{features.pop()} Centre", "Academy alternative provision converter"),
+        (f"{builder.unused_feature(features)} Centre", "Academy alternative provision converter"),
     ):
         town = la.towns[4] if "North" in name else la.towns[-3]
         builder.add(
@@ -460,9 +528,11 @@ def _add_home_schools(builder: _Builder) -> None:
 def _add_other_la_schools(builder: _Builder, la: LocalAuthority, role: str) -> None:
     rng = builder.rng
     for town in la.towns:
-        for _ in range(town.primaries):
+        for number in range(town.primaries):
             name, type_name, religious = builder.fresh(
-                la.la_code, partial(_primary_in_town, rng, town)
+                la.la_code,
+                town.areas[number % len(town.areas)],
+                partial(_primary_in_town, rng, town),
             )
             builder.add(
                 la,
@@ -480,7 +550,10 @@ def _add_other_la_schools(builder: _Builder, la: LocalAuthority, role: str) -> N
             )
         for index in range(town.secondaries):
             name, type_name, religious = builder.fresh(
-                la.la_code, partial(_secondary_name, rng, town, index)
+                la.la_code,
+                town.name,
+                partial(_secondary_name, rng, town),
+                first=partial(_town_school_name, rng, town) if index == 0 else None,
             )
             builder.add(
                 la,
@@ -529,19 +602,24 @@ def _fill_census(rng: np.random.Generator, schools: pd.DataFrame) -> None:
     schools["pct_fsm"] = schools["pct_fsm"].round(1)
 
 
-def _converted_name(rng: np.random.Generator, name: str, town: str, kind: str) -> str:
+def _converted_name(
+    rng: np.random.Generator, name: str, town: str, kind: str, taken: set[str]
+) -> str:
+    """The academy's name: often the school's, else renamed, unless the new name would read
+    as another school's (its stem is in ``taken``)."""
     roll = rng.random()
     if roll < 0.45:
         return name
     if kind in {"secondary", "grammar"}:
-        return (
-            f"{town.split('-')[0].split(' Spa')[0]} Academy"
-            if roll < 0.8
-            else name.replace("School", "Academy")
+        renamed = (
+            f"{_short_town(town)} Academy" if roll < 0.8 else name.replace("School", "Academy")
         )
-    if "Primary School" in name:
-        return name.replace("Primary School", "Primary Academy")
-    return name.replace("School", "Academy")
+    elif "Primary School" in name:
+        renamed = name.replace("Primary School", "Primary Academy")
+    else:
+        renamed = name.replace("School", "Academy")
+    own = name_stem(renamed) == name_stem(name)
+    return renamed if own or name_stem(renamed) not in taken else name
 
 
 def _convert_to_academies(
@@ -576,7 +654,16 @@ def _convert_to_academies(
             current = {
                 **current,
                 "urn": builder.urn(136000, 150000),
-                "name": _converted_name(rng, current["name"], current["town"], current["kind"]),
+                "name": builder.renamed(
+                    la_code,
+                    _converted_name(
+                        rng,
+                        current["name"],
+                        current["town"],
+                        current["kind"],
+                        builder.taken_stems(),
+                    ),
+                ),
                 "type_name": "Academy sponsor led" if step_number else "Academy converter",
                 "open_date": when,
                 "predecessor_urn": current["urn"],

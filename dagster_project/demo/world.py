@@ -13,6 +13,7 @@ import pandas as pd
 
 from dagster_project import settings
 from dagster_project.demo import targets
+from dagster_project.demo.name_stems import name_stem
 from dagster_project.demo.phones import NumberBook, area_code, normalise
 from dagster_project.demo.places import HOME_DISTRICTS, OUT_OF_COUNTY
 from dagster_project.demo.propensity import school_weights
@@ -53,6 +54,13 @@ class World:
     @cached_property
     def school_urns(self) -> np.ndarray:
         return self.schools["urn"].to_numpy()
+
+    @cached_property
+    def shared_school_stems(self) -> frozenset[str]:
+        """Name stems that schools of the register other than one (and its predecessors) have."""
+        schools = self.register.schools
+        owners = schools.groupby(schools["name"].map(name_stem))["current_urn"].nunique()
+        return frozenset(owners.index[owners > 1])
 
     def rng(self, *keys: int | str) -> np.random.Generator:
         return stream(self.seed, *keys)

@@ -16,7 +16,7 @@ _INPUT_QUERIES = {
         from intermediate.int_referrer_names
         where referrer_name_key is not null and agency_type is not null
     """,
-    "schools": "select urn, school_name from staging.stg_gias__schools",
+    "schools": "select urn, school_name, town from staging.stg_gias__schools",
     "successors": "select urn, current_urn from intermediate.int_schools__successors",
     "agencies": """
         select agency_id, agency_name, agency_type, aliases from staging.stg_reference__agencies

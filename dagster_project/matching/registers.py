@@ -21,6 +21,11 @@ class Agency:
     agency_id: str
     school_urn: int | None
     name: str
+    #: where a school is: its town (GIAS ``Town``) and what follows a comma in its names
+    #: ("Southam" in "St Mary's Catholic Primary School, Southam"), normalised
+    localities: tuple[str, ...] = ()
+    #: the words of its names before any comma, normalised
+    name_words: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -70,10 +75,26 @@ def build_registers(
 
 def _school_register(schools: pd.DataFrame, successor_of: dict[int, int]) -> CandidateRegister:
     name_of_urn = {int(row.urn): str(row.school_name) for row in schools.itertuples(index=False)}
+    towns = schools["town"] if "town" in schools else pd.Series(None, index=schools.index)
+    localities: dict[int, set[str]] = {}
+    name_words: dict[int, set[str]] = {}
+    for urn, town in zip(schools["urn"], towns, strict=True):
+        current = successor_of.get(int(urn), int(urn))
+        base, *qualifiers = name_of_urn[int(urn)].split(",")
+        places = localities.setdefault(current, set())
+        places.update(normalise_name(text) for text in (*qualifiers, town) if pd.notna(text))
+        places.discard("")
+        name_words.setdefault(current, set()).update(normalise_name(base).split())
     entries = []
     for urn, name in name_of_urn.items():
         current = successor_of.get(urn, urn)
-        agency = Agency(school_agency_id(current), current, name_of_urn.get(current, name))
+        agency = Agency(
+            school_agency_id(current),
+            current,
+            name_of_urn.get(current, name),
+            tuple(sorted(localities[current])),
+            frozenset(name_words[current]),
+        )
         # What follows a comma ("..., A Voluntary Academy", "..., Atherstone") is often left
         # out when the name is written, so the part before it names the school too, unless
         # it is another school's full name.

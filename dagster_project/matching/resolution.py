@@ -17,6 +17,7 @@ import pandas as pd
 from dagster_project.matching.cleaning import clean_segments, normalise_name
 from dagster_project.matching.config import MatchConfig
 from dagster_project.matching.fingerprint import register_fingerprint
+from dagster_project.matching.localities import only_one_located
 from dagster_project.matching.overrides import resolve_overrides
 from dagster_project.matching.registers import (
     Agency,
@@ -24,7 +25,7 @@ from dagster_project.matching.registers import (
     build_registers,
     current_urns,
 )
-from dagster_project.matching.scoring import TOP_CANDIDATES, score_names
+from dagster_project.matching.scoring import KEPT_CANDIDATES, TOP_CANDIDATES, score_names
 from dagster_project.matching.vocabulary import in_register_words, misreads_a_register_word
 
 NAME_KEY = ["referrer_name_key", "agency_type"]
@@ -84,12 +85,13 @@ def resolve_names(
 
     Inputs, by column (extra columns are ignored):
     names_df: referrer_name_key, agency_type, occurrences, first_seen_at, last_seen_at;
-    schools_df: urn, school_name (open and closed schools); successors_df: urn, current_urn;
+    schools_df: urn, school_name (open and closed schools), optionally town (GIAS Town);
+    successors_df: urn, current_urn;
     agencies_df: agency_id, agency_name, agency_type, aliases (pipe-separated);
     overrides_df: referrer_name_key, agency_type, agency_id, school_urn;
     previous_df: the matches an earlier run returned, or None.
     """
-    schools_df = schools_df[["urn", "school_name"]]
+    schools_df = schools_df[["urn", "school_name", *(["town"] if "town" in schools_df else [])]]
     successors_df = successors_df[["urn", "current_urn"]]
     agencies_df = agencies_df[["agency_id", "agency_name", "agency_type", "aliases"]]
     overrides_df = overrides_df[[*NAME_KEY, "agency_id", "school_urn"]]
@@ -195,30 +197,102 @@ def _decide(key: str, evidence: _Evidence, register: CandidateRegister, config: 
 
     A name that, misspellings corrected, is exactly one agency's name needs no margin over
     the runner-up: "The Castle Primary Sch" is The Castle Primary School even though Castle
-    Primary School scores nearly as well. A match that takes a register word for a
-    misspelling of another is never accepted unseen.
+    Primary School scores nearly as well. Where several agencies fit equally (same-named
+    schools), the one the typed name places by its town or name qualifier is taken, if it
+    places only one (``localities``); else the name is reviewed. A match that takes a register
+    word for a misspelling of another is never accepted unseen.
     """
     fuzzy = evidence.fuzzy
     exact_hit = register.exactly(evidence.cleaned) or register.exactly(normalise_name(key))
     if exact_hit:
         exact_agencies, spelling = exact_hit
         ordered = sorted(exact_agencies)
+        located = None
+        if len(ordered) > 1:
+            located, _ = _located(evidence.cleaned, ordered, register, config)
+            ordered = sorted(ordered, key=lambda agency: agency != located)
         candidates = [(agency, 100.0) for agency in ordered]
         candidates += [(agency, score) for agency, score in fuzzy if agency not in exact_agencies]
-        if len(ordered) == 1:
+        if len(ordered) == 1 or located is not None:
             return _matched("exact", register, candidates, spelling)
         return _unmatched(register, candidates, in_review=True)
     if not fuzzy or fuzzy[0][1] < config.review_score:
         return _unmatched(register, fuzzy)
+    chosen, spelling = _fuzzy_choice(evidence, register, config)
+    if chosen is None:
+        return _unmatched(register, fuzzy, in_review=True)
+    ordered = sorted(fuzzy, key=lambda candidate: candidate[0] != chosen)
+    return _matched("fuzzy", register, ordered, spelling)
+
+
+def _fuzzy_choice(
+    evidence: _Evidence, register: CandidateRegister, config: MatchConfig
+) -> tuple[int | None, str]:
+    """The agency a fuzzy match may be accepted for, with its name as matched, or None.
+
+    The candidates within ``accept_margin`` of the best contend. One the typed name places
+    (by town or name qualifier) wins, unless it places several; failing that, one whose
+    register name the cleaned name spells out (``_spelled_out``), or a lone contender.
+    """
+    fuzzy = evidence.fuzzy
     best_score = fuzzy[0][1]
-    runner_up_score = fuzzy[1][1] if len(fuzzy) > 1 else 0.0
-    spelled_out = len((register.exactly(evidence.query) or ((),))[0]) == 1
-    clear = spelled_out or best_score - runner_up_score >= config.accept_margin
-    best_name = register.names[evidence.best_name]
-    misread = misreads_a_register_word(evidence.query, best_name, register.words, config.word_score)
-    if best_score >= config.accept_score and clear and not misread:
-        return _matched("fuzzy", register, fuzzy, register.spellings[evidence.best_name])
-    return _unmatched(register, fuzzy, in_review=True)
+    contenders = [
+        agency
+        for rank, (agency, score) in enumerate(fuzzy)
+        if rank == 0 or best_score - score < config.accept_margin
+    ]
+    if len(contenders) >= KEPT_CANDIDATES:
+        return None, ""
+    located, placed = (None, 0)
+    if len(contenders) > 1:
+        located, placed = _located(evidence.cleaned, contenders, register, config)
+    spelled = _spelled_out(evidence.query, register, contenders)
+    if located is not None:
+        chosen = located
+        spelling = register.agencies[chosen].name
+        best_name = normalise_name(spelling)
+    elif placed:
+        return None, ""
+    elif spelled and len(spelled[0]) == 1:
+        [chosen] = spelled[0]
+        spelling = best_name = spelled[1]
+    elif len(contenders) == 1:
+        chosen, best_name = contenders[0], register.names[evidence.best_name]
+        spelling = register.spellings[evidence.best_name]
+    else:
+        return None, ""
+    score = dict(fuzzy).get(chosen, 0.0)
+    misread = misreads_a_register_word(
+        evidence.query, normalise_name(best_name), register.words, config.word_score
+    )
+    return (chosen, spelling) if score >= config.accept_score and not misread else (None, "")
+
+
+def _spelled_out(
+    query: str, register: CandidateRegister, contenders: list[int]
+) -> tuple[frozenset[int], str] | None:
+    """The agencies whose register name the query is. "School" at its end is often left out
+    ("St Edward's Catholic Primary"): the query with it added counts where it is one agency's
+    own name and every other contender fits only by its name before a comma."""
+    spelled = register.exactly(query) if query else None
+    if spelled or not query or query.endswith(" school"):
+        return spelled
+    with_school = f"{query} school"
+    own = register.exact.get(with_school)
+    before_comma = register.derived_exact.get(with_school, (frozenset(), ""))[0]
+    if own and len(own[0]) == 1 and set(contenders) - own[0] <= before_comma:
+        return own
+    return None
+
+
+def _located(
+    typed: str, agencies: list[int], register: CandidateRegister, config: MatchConfig
+) -> tuple[int | None, int]:
+    described = (
+        (agency, register.agencies[agency].localities, register.agencies[agency].name_words)
+        for agency in agencies
+    )
+    return only_one_located(typed, described, config.word_score)
 
 
 def _matched(method: str, register: CandidateRegister, candidates: list, spelling: str) -> dict:

@@ -9,7 +9,11 @@ from dagster_project.matching.cleaning import compact_designations
 from dagster_project.matching.config import MatchConfig
 from dagster_project.matching.registers import CandidateRegister
 
+#: Candidates reported per name (the review queue's columns).
 TOP_CANDIDATES = 3
+#: Candidates kept per name, so that a tie at the top among more agencies than are reported
+#: (same-named schools) can still be weighed whole.
+KEPT_CANDIDATES = 8
 #: Names scored per ``cdist`` call: bounds the score matrix (rows x register names) in memory.
 CHUNK_ROWS = 2048
 
@@ -32,15 +36,15 @@ class Scores:
 
 
 def score_names(queries: list[str], register: CandidateRegister, config: MatchConfig) -> Scores:
-    """The top agencies of the register for each query, one score per agency.
+    """The best ``KEPT_CANDIDATES`` agencies of the register for each query, one score each.
 
     An agency's score is the best score of any of its names (its aliases, or the names of
     every URN that leads to a school), so a runner-up is always a different agency.
     Scores under ``config.candidate_floor`` count as no candidate.
     """
-    width = min(TOP_CANDIDATES, len(register.agencies))
-    agencies = np.full((len(queries), TOP_CANDIDATES), -1, dtype=np.int64)
-    scores = np.zeros((len(queries), TOP_CANDIDATES), dtype=np.float64)
+    width = min(KEPT_CANDIDATES, len(register.agencies))
+    agencies = np.full((len(queries), KEPT_CANDIDATES), -1, dtype=np.int64)
+    scores = np.zeros((len(queries), KEPT_CANDIDATES), dtype=np.float64)
     best_name = np.full(len(queries), -1, dtype=np.int64)
     if not queries or width == 0:
         return Scores(agencies, scores, best_name)

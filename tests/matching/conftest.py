@@ -4,26 +4,31 @@ import pandas as pd
 import pytest
 
 SCHOOLS = [
-    (100001, "Abbey CofE Infant School", "Open"),
-    (100002, "Abbey Junior School", "Open"),
-    (100003, "Kenilworth School", "Closed"),
-    (100010, "Kenilworth School and Sixth Form", "Open"),
-    (100004, "St Mary's Catholic Primary School", "Open"),
-    (100005, "St Mary's Church of England Primary School", "Open"),
-    (100006, "Whitestone Infant School", "Open"),
-    (100007, "Brambleford Primary Academy", "Open"),
-    (100008, "Oakfield Junior School", "Open"),
-    (100009, "Northgate Primary School", "Open"),
-    (100011, "Lady Katherine Hollins School", "Open"),
-    (100012, "The Meadow Primary School", "Open"),
-    (100013, "Meadow Primary School", "Open"),
-    (100014, "Foleshill School", "Open"),
-    (100015, "Coleshill Academy", "Open"),
-    (100016, "Valley School, Atherstone", "Open"),
-    (100017, "Valley School", "Open"),
-    (100018, "Brookside Primary School, A Voluntary Academy", "Open"),
-    (100019, "Henley School", "Open"),
-    (100020, "Hinckley School", "Open"),
+    (100001, "Abbey CofE Infant School", "Open", "Nuneaton"),
+    (100002, "Abbey Junior School", "Open", "Nuneaton"),
+    (100003, "Kenilworth School", "Closed", "Kenilworth"),
+    (100010, "Kenilworth School and Sixth Form", "Open", "Kenilworth"),
+    (100004, "St Mary's Catholic Primary School", "Open", "Rugby"),
+    (100005, "St Mary's Church of England Primary School", "Open", "Warwick"),
+    (100006, "Whitestone Infant School", "Open", "Nuneaton"),
+    (100007, "Brambleford Primary Academy", "Open", "Bedworth"),
+    (100008, "Oakfield Junior School", "Open", "Rugby"),
+    (100009, "Northgate Primary School", "Open", "Rugby"),
+    (100011, "Lady Katherine Hollins School", "Open", "Stratford-upon-Avon"),
+    (100012, "The Meadow Primary School", "Open", "Rugby"),
+    (100013, "Meadow Primary School", "Open", "Leamington Spa"),
+    (100014, "Foleshill School", "Open", "Coventry"),
+    (100015, "Coleshill Academy", "Open", "Coleshill"),
+    (100016, "Valley School, Atherstone", "Open", "Atherstone"),
+    (100017, "Valley School", "Open", "Warwick"),
+    (100018, "Brookside Primary School, A Voluntary Academy", "Open", "Bedworth"),
+    (100019, "Henley School", "Open", "Henley-in-Arden"),
+    (100020, "Hinckley School", "Open", "Hinckley"),
+    # Same-named schools, told apart by their town or the place after a comma.
+    (100021, "St Joseph's Catholic Primary School", "Open", "Southam"),
+    (100022, "St Joseph's Catholic Primary School", "Open", "Alcester"),
+    (100023, "Holy Trinity C of E Primary School", "Open", "Leamington Spa"),
+    (100024, "Holy Trinity C of E Primary School, Evesham", "Open", "Evesham"),
 ]
 #: Kenilworth School (100003) converted to an academy with a new URN.
 CONVERSIONS = {100003: 100010}
@@ -41,7 +46,7 @@ OVERRIDE_COLUMNS = ["referrer_name_key", "agency_type", "agency_id", "school_urn
 
 @pytest.fixture
 def register() -> dict[str, pd.DataFrame]:
-    schools = pd.DataFrame(SCHOOLS, columns=["urn", "school_name", "status"])
+    schools = pd.DataFrame(SCHOOLS, columns=["urn", "school_name", "status", "town"])
     successors = pd.DataFrame(
         {"urn": schools["urn"], "current_urn": schools["urn"].replace(CONVERSIONS)}
     )

@@ -1,15 +1,15 @@
-"""Matching scored against the demo data's ground truth.
+"""Matching scored against the demo data's ground truth, for two seeds.
 
 The demo generator writes a year of contact extracts, the GIAS register and the truth
 (each contact's real school). Here the names are taken from the raw contact files (latest
 version of each contact, in-scope contacts only, the agency type as the truth records it),
-the register from the GIAS file and ``dbt/seeds/agencies.csv``, and ``resolve_names`` runs
-on them with its default configuration; no warehouse is involved.
+the register from the GIAS file (name and town) and ``dbt/seeds/agencies.csv``, and
+``resolve_names`` runs on them with its default configuration; no warehouse is involved.
 
-About a quarter of the demo's school contacts come from schools whose name another school
-of the register shares ("Elm Grove Primary School" in three authorities). The name alone
-cannot tell those apart, so they go to the review queue and are scored separately: recall
-and the review share are asserted over the schools whose register name is their own.
+The issue's targets hold over every school contact with a referrer name: precision of the
+auto-accepted school URNs at least 0.98, recall at least 0.95, at most 3% in review. The
+few schools whose name another school of the register shares are settled by the town their
+staff add, or reviewed.
 """
 
 from datetime import date
@@ -27,19 +27,29 @@ from dagster_project.matching.cleaning import normalise_name
 
 SEEDS = settings.DBT_PROJECT_DIR / "seeds"
 DATA_WINDOW_START = pd.Timestamp("2017-09-01")
+#: The generator's default seed and one other.
+DEMO_SEEDS = (20190901, 7)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("demo")
+@pytest.fixture(scope="module", params=DEMO_SEEDS, ids=lambda seed: f"seed{seed}")
+def demo(request, tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp(f"demo{request.param}")
     write_demo_extracts(
-        root / "landing", root / "truth", start=date(2017, 9, 1), end=date(2018, 8, 31)
+        root / "landing",
+        root / "truth",
+        seed=request.param,
+        start=date(2017, 9, 1),
+        end=date(2018, 8, 31),
     )
     return root
 
 
 @pytest.fixture(scope="module")
 def scored(demo) -> pd.DataFrame:
+    return scored_contacts(demo)
+
+
+def scored_contacts(demo: Path) -> pd.DataFrame:
     """One row per in-scope contact with a referrer name: the truth and the match."""
     truth = pd.read_csv(demo / "truth" / "contacts_truth.csv", dtype=str, keep_default_na=False)
     truth = truth[truth["in_scope"] == "True"]
@@ -75,29 +85,22 @@ def test_school_matches_against_demo_truth(scored):
     schools = scored[(scored["agency_type"] == "Schools") & scored["true_urn"].notna()]
     accepted = schools[schools["matched_urn"].notna()]
     precision = (accepted["matched_urn"] == accepted["true_urn"]).mean()
-    own_name = schools[~schools["name_shared"]]
-    own_correct = own_name[(own_name["matched_urn"] == own_name["true_urn"]).fillna(False)]
-    recall = len(own_correct) / len(own_name)
-    urn_recall = own_correct["true_urn"].nunique() / own_name["true_urn"].nunique()
-    review_share = own_name["in_review"].mean()
+    correct = (schools["matched_urn"] == schools["true_urn"]).fillna(False)
+    recall = correct.mean()
+    review_share = schools["in_review"].mean()
+    shared = schools[schools["name_shared"]]
     names = schools.drop_duplicates("referrer_name_key")
     print(
-        f"\nschool contacts: {len(schools)}, from schools sharing a register name: "
-        f"{schools['name_shared'].mean():.1%}; distinct names {len(names)}, "
-        f"in review {names['in_review'].sum()}\n"
-        f"auto-accepted: {len(accepted) / len(schools):.1%}, precision {precision:.4f}\n"
-        f"schools with a name of their own: recall {recall:.4f} of contacts, "
-        f"{urn_recall:.4f} of schools; in review {review_share:.2%} of contacts\n"
-        f"all school contacts: recall {len(accepted) * precision / len(schools):.4f}, "
-        f"in review {schools['in_review'].mean():.2%}"
+        f"\nschool contacts: {len(schools)}, distinct names {len(names)}, "
+        f"in review {names['in_review'].sum()}; auto-accepted {len(accepted) / len(schools):.1%}\n"
+        f"precision {precision:.4f}, recall {recall:.4f}, in review {review_share:.2%}\n"
+        f"from schools sharing a register name: {len(shared) / len(schools):.1%} of contacts, "
+        f"of which matched correctly {correct[schools['name_shared']].mean():.1%}, "
+        f"in review {shared['in_review'].mean():.1%}"
     )
     assert precision >= 0.98
-    assert urn_recall >= 0.95
-    # The brief asked for contact recall >= 0.95 and at most 3% in review. Bare place names
-    # that fit two schools ("Nuneaton": Nuneaton School and Nuneaton Academy) hold the demo
-    # below that; an analyst's override settles each such name once.
-    assert recall >= 0.92
-    assert review_share <= 0.07
+    assert recall >= 0.95
+    assert review_share <= 0.03
 
 
 def test_agency_matches_against_demo_truth(scored):
@@ -143,7 +146,11 @@ def school_register(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     closed = pd.to_datetime(gias["closedate"], format="%d-%m-%Y", errors="coerce")
     gias = gias[gias["la(code)"].isin(authorities) & ~(closed < DATA_WINDOW_START)]
     schools = pd.DataFrame(
-        {"urn": gias["urn"].astype(int), "school_name": gias["establishmentname"]}
+        {
+            "urn": gias["urn"].astype(int),
+            "school_name": gias["establishmentname"],
+            "town": gias["town"],
+        }
     )
     links = read_extract(next(folder.glob("links*.csv")))
     successions = links[links["linktype"].str.lower().str.startswith("successor")]

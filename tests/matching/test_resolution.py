@@ -316,3 +316,59 @@ def test_no_names_gives_empty_tables_with_every_column(register, make_names):
         "register_fingerprint",
         "matched_at",
     ]
+
+
+@pytest.mark.parametrize(
+    ("key", "urn"),
+    [
+        ("st josephs rc primary, southam", 100021),
+        ("mr d lee (dsl) - st joseph's catholic primary school (alcester)", 100022),
+        ("st. joseph's catholic primary school - southam", 100021),
+        ("holy trinity ce primary, evvesham", 100024),
+        ("holy trinity church of england primary school leamington", 100023),
+    ],
+)
+def test_same_named_schools_are_told_apart_by_the_place_typed(register, make_names, key, urn):
+    matches, review = resolve(register, make_names((key, "Schools")))
+    match = one(matches, key)
+    assert (match.school_urn, match.in_review) == (urn, False)
+    assert review.empty
+
+
+@pytest.mark.parametrize(
+    "key", ["st josephs catholic primary school", "st joseph's rc primary (warwick)"]
+)
+def test_same_named_schools_without_a_telling_place_go_to_review(register, make_names, key):
+    matches, review = resolve(register, make_names((key, "Schools")))
+    match = one(matches, key)
+    assert (match.match_method, match.in_review) == ("unmatched", True)
+    assert set(review.loc[0, ["candidate_1_agency_id", "candidate_2_agency_id"]]) == {
+        "SCH100021",
+        "SCH100022",
+    }
+
+
+def test_same_named_schools_of_one_town_stay_in_review(register, make_names):
+    key = "st josephs rc primary, southam"
+    register["schools_df"] = register["schools_df"].assign(
+        town=lambda schools: schools["town"].mask(schools["urn"] == 100022, "Southam")
+    )
+    matches, _ = resolve(register, make_names((key, "Schools")))
+    assert one(matches, key).in_review
+
+
+@pytest.mark.parametrize(
+    "key", ["holy trinity c of e primary school", "mrs a khan - holy trinity ce primary"]
+)
+def test_a_register_name_spelled_out_beats_one_read_before_a_comma(register, make_names, key):
+    matches, _ = resolve(register, make_names((key, "Schools")))
+    match = one(matches, key)
+    assert (match.school_urn, match.in_review) == (100023, False)
+    assert match.runner_up_score == match.match_score
+
+
+def test_without_towns_same_named_schools_are_reviewed(register, make_names):
+    key = "st josephs rc primary, southam"
+    register["schools_df"] = register["schools_df"].drop(columns="town")
+    matches, _ = resolve(register, make_names((key, "Schools")))
+    assert one(matches, key).in_review

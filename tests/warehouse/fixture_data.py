@@ -361,6 +361,7 @@ def schools() -> list[dict]:
             percentage_fsm=12.5,
             district="Warwick",
             telephone_num="01926 111111",
+            extra_columns='{"Town": " Warwick ", "Street": "Abbey Road"}',
         ),
         _school(
             100002,
@@ -381,6 +382,7 @@ def schools() -> list[dict]:
             "937",
             r19,
             4,
+            extra_columns='{"Town": ""}',
             open_date="2018-04-01",
             establishment_type="Academy converter",
             number_of_pupils=900,

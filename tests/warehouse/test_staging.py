@@ -115,6 +115,13 @@ def test_schools_of_configured_authorities_in_the_data_window(good):
     assert by_urn[100006][:3] == [None, "unknown", "unknown"]
 
 
+def test_school_town_is_read_from_the_register_extras(good):
+    towns = dict(good.query("select urn, town from staging.stg_gias__schools"))
+    assert towns[100001] == "Warwick"  # ' Warwick ' in the latest register's Town column
+    assert towns[140002] is None  # a blank Town
+    assert towns[100006] is None  # no Town column at all
+
+
 def test_academy_conversion_followed_to_current_urn(good):
     successors = dict(
         good.query("select urn, current_urn from intermediate.int_schools__successors")

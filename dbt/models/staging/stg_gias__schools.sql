@@ -37,6 +37,10 @@ schools as (
         latest.percentage_fsm as pct_fsm,
         {{ normalise_phone('latest.telephone_num') }} as telephone_number,
         {{ clean_text('latest.postcode') }} as postcode,
+        -- GIAS Town is outside the extract contract, so ingestion keeps it among the extras.
+        {{ clean_text("coalesce(json_extract_string(latest.extra_columns, '$.Town'), "
+            ~ "json_extract_string(latest.extra_columns, '$.town'), "
+            ~ "json_extract_string(latest.extra_columns, '$.TOWN'))") }} as town,
         latest.source_file
     from latest
     inner join {{ ref('local_authorities') }} as authorities
@@ -66,6 +70,7 @@ select
     coalesce(fsm_bands.band, 'unknown') as fsm_band,
     schools.telephone_number,
     schools.postcode,
+    schools.town,
     schools.source_file
 from schools
 left join bands as size_bands
