@@ -5,10 +5,17 @@ with contacts as (
     select * from {{ ref('stg_mash__contacts') }}
 ),
 
+-- Every resolved name, unmatched ones too, so that names awaiting review are flagged.
 matches as (
-    select *
+    select
+        referrer_name_key,
+        agency_type,
+        match_method,
+        case when match_method <> 'unmatched' then match_score end as match_score,
+        in_review,
+        case when match_method <> 'unmatched' then agency_id end as agency_id,
+        case when match_method <> 'unmatched' then school_urn end as school_urn
     from {{ source('matching', 'agency_matches') }}
-    where match_method <> 'unmatched'
 ),
 
 successors as (
