@@ -31,14 +31,34 @@ def raw_identifiers(landing) -> set[str]:
 
 
 def found_identifiers(path, identifiers: set[str]) -> list[str]:
+    """Columns holding any of the identifiers as a word of digits inside any text; digits
+    split by spaces, dashes or brackets are joined first, and 44... is read as 0..., as a
+    phone number would be. A pseudonym (one long hex word) never counts as a hit."""
     found = []
     with duckdb.connect(str(path), read_only=True) as conn:
-        conn.execute("create temp table ids(v varchar)")
-        conn.executemany("insert into ids values (?)", [[v] for v in identifiers])
-        for schema, table, column in text_columns(conn):
+        columns = text_columns(conn)
+        conn.register("identifiers", pd.DataFrame({"v": sorted(identifiers)}))
+        conn.execute("create temp table ids as select distinct v from identifiers")
+        for schema, table, column in columns:
+            joined = f"""cast("{column}" as varchar)"""
+            for _ in range(2):
+                joined = f"regexp_replace({joined}, '([0-9])[ ()-]+([0-9])', '\\1\\2', 'g')"
             hits = conn.execute(
-                f'select count(*) from "{schema}"."{table}" t join ids '
-                f'on position(ids.v in cast(t."{column}" as varchar)) > 0'
+                f"""
+                with words as (
+                    select unnest(regexp_extract_all({joined}, '[0-9A-Za-z]+')) as word
+                    from "{schema}"."{table}"
+                ),
+                digits as (
+                    select word from words where regexp_full_match(word, '[0-9]{{6,}}')
+                ),
+                candidates as (
+                    select word from digits
+                    union all
+                    select '0' || substr(word, 3) from digits where word like '44%'
+                )
+                select count(*) from candidates join ids on ids.v = candidates.word
+                """
             ).fetchone()[0]
             if hits:
                 found.append(f"{schema}.{table}.{column}")
