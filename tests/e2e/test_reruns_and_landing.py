@@ -114,8 +114,9 @@ def test_a_blocking_check_failure_leaves_the_published_file_as_it_was(trial_copy
     assert done.returncode != 0
     assert "channel" in (done.stdout + done.stderr)
     assert sha256(trial_copy.published) == published_before
-    fct = trial_copy.query("select count(*) from marts.fct_contacts where contact_id = 'PIGEON01'")
-    assert fct.iloc[0, 0] == 0, "the marts were not rebuilt from the bad data"
+    # dbt builds fct_contacts, its test fails, and nothing downstream of it is rebuilt.
+    channels = trial_copy.query("select distinct channel from marts.rpt_channel_summary")
+    assert set(channels["channel"]) == {"phone", "email", "other"}
 
 
 def test_data_and_landing_folders_from_the_environment(played_trial, run_mash, tmp_path):
