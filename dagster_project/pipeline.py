@@ -19,7 +19,9 @@ def materialize_all(instance: DagsterInstance | None = None) -> bool:
     if instance is None:
         instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     result = job.execute_in_process(
-        instance=instance or DagsterInstance.ephemeral(), raise_on_error=False
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        instance=instance or DagsterInstance.ephemeral(),
+        raise_on_error=False,
     )
     return result.success
 

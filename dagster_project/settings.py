@@ -20,8 +20,10 @@ LANDING_KINDS = ("contacts", "calls", "schools")
 
 
 def data_dir() -> Path:
-    """The data folder, made absolute and written back so dbt subprocesses agree."""
+    """The data folder, created if need be, made absolute and written back to the environment
+    so that dbt subprocesses agree."""
     path = Path(os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "data").expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
     os.environ[DATA_DIR_ENV] = str(path)
     return path
 

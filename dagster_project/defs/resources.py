@@ -38,7 +38,7 @@ class WarehouseResource(DuckDBResource):
             with super().get_connection() as conn:
                 yield conn
         except duckdb.IOException as error:
-            if "lock" not in str(error).lower():
+            if "could not set lock" not in str(error).lower():
                 raise
             raise RetryRequested(
                 max_retries=LOCK_RETRIES, seconds_to_wait=LOCK_RETRY_SECONDS
