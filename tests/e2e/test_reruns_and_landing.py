@@ -4,6 +4,7 @@ pipeline at another landing folder: each through the real command line or sensor
 import hashlib
 import os
 import shutil
+import threading
 import time
 
 import duckdb
@@ -96,10 +97,16 @@ def test_a_new_file_starts_one_run_that_publishes_it(trial_copy, monkeypatch):
     assert not evaluate(ready.cursor).run_requests, "one batch, one run"
 
     job = build_definitions().resolve_job_def(ready.run_requests[0].job_name or "refresh_warehouse")
-    result = job.execute_in_process(
-        instance=instance, tags=ready.run_requests[0].tags, raise_on_error=False
-    )
+    before = published_version(trial_copy.published)
+    with PublishedReader(trial_copy.published) as reader:
+        result = job.execute_in_process(
+            instance=instance, tags=ready.run_requests[0].tags, raise_on_error=False
+        )
     assert result.success
+    after = published_version(trial_copy.published)
+    assert after != before and after[1] == before[1] + 2
+    assert reader.errors == [] and reader.queries > 10
+    assert set(reader.seen) <= {before, after}, "every query saw the old file or the new one"
     published = trial_copy.query(
         "select contact_id, channel from marts.fct_contacts where contact_id like 'LATE%' "
         "order by contact_id",
@@ -109,6 +116,48 @@ def test_a_new_file_starts_one_run_that_publishes_it(trial_copy, monkeypatch):
         {"contact_id": "LATE0001", "channel": "phone"},
         {"contact_id": "LATE0002", "channel": "email"},
     ]
+
+
+VERSION_SQL = (
+    "select (select run_id from audit.publication), "
+    "(select count(*) from marts.fct_contacts), "
+    "(select sum(contacts_and_referrals) from marts.fct_school_month) "
+)
+
+
+def published_version(path) -> tuple:
+    with duckdb.connect(str(path), read_only=True) as conn:
+        run_id, contacts, _ = conn.execute(VERSION_SQL).fetchone()
+    return run_id, contacts
+
+
+class PublishedReader(threading.Thread):
+    """An analyst in another thread querying the published file in a loop, through one
+    connection held open throughout, while a run publishes a new version."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path, self.stop = path, threading.Event()
+        self.seen, self.errors, self.queries = set(), [], 0
+
+    def run(self):
+        with duckdb.connect(str(self.path), read_only=True) as conn:
+            while not self.stop.is_set():
+                try:
+                    run_id, contacts, _ = conn.execute(VERSION_SQL).fetchone()
+                    self.seen.add((run_id, contacts))
+                    self.queries += 1
+                except duckdb.Error as error:
+                    self.errors.append(str(error))
+                time.sleep(0.05)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.join()
 
 
 def test_a_blocking_check_failure_leaves_the_published_file_as_it_was(trial_copy, run_mash):
