@@ -190,10 +190,30 @@ class _Builder:
         holders = self.stem_las.get(name_stem(name), [])
         return not holders or (name in self.repeatable and _one_other_authority(holders, la_code))
 
-    def add(self, la: LocalAuthority, town: Town | None, **fields) -> dict:
-        place = fields.pop("place")
-        postcodes = fields.pop("postcodes")
-        area_code = fields.pop("area_code")
+    def add(
+        self,
+        la: LocalAuthority,
+        town: Town | None,
+        *,
+        name: str,
+        kind: str,
+        type_name: str,
+        religious: str,
+        role: str = "home",
+        place: str | None = None,
+        district: str | None = None,
+        postcodes: tuple[str, ...] | None = None,
+        area_code: str | None = None,
+        deprivation: float | None = None,
+    ) -> dict:
+        """A school's row. Its locality (``place``), district, postcodes, area code and
+        deprivation are its town's unless given; a school in no town must give them all."""
+        if town is not None:
+            place = place or town.name
+            district = district or town.district
+            postcodes = postcodes or town.postcodes
+            area_code = area_code or town.area_code
+            deprivation = town.deprivation if deprivation is None else deprivation
         row = {
             "la_code": la.la_code,
             "la_name": la.la_name,
@@ -206,13 +226,17 @@ class _Builder:
             "pct_fsm": np.nan,
             "predecessor_urn": None,
             "conversion_date": None,
-            "role": "home",
+            "role": role,
+            "name": self.claim(la.la_code, name, place),
+            "kind": kind,
+            "type_name": type_name,
+            "religious": religious,
+            "district": district,
+            "deprivation": deprivation,
+            "postcode": _postcode(self.rng, postcodes),
+            "street": f"{self.rng.choice(STREETS)}",
+            "telephone": self.numbers.new_landline(area_code),
         }
-        row.update(fields)
-        row["name"] = self.claim(la.la_code, row["name"], place)
-        row["postcode"] = _postcode(self.rng, postcodes)
-        row["street"] = f"{self.rng.choice(STREETS)}"
-        row["telephone"] = self.numbers.new_landline(area_code)
         self.rows.append(row)
         return row
 
@@ -362,11 +386,7 @@ def _add_home_schools(builder: _Builder) -> None:
                         kind=kind,
                         type_name="Community school",
                         religious="Does not apply",
-                        district=town.district,
                         place=area,
-                        postcodes=town.postcodes,
-                        area_code=town.area_code,
-                        deprivation=town.deprivation,
                     )
                 placed += 2
                 continue
@@ -380,10 +400,6 @@ def _add_home_schools(builder: _Builder) -> None:
                 kind="primary",
                 type_name=type_name,
                 religious=religious,
-                district=town.district,
-                place=town.name,
-                postcodes=town.postcodes,
-                area_code=town.area_code,
                 deprivation=town.deprivation * float(np.exp(0.25 * rng.standard_normal())),
             )
             placed += 1
@@ -401,11 +417,6 @@ def _add_home_schools(builder: _Builder) -> None:
                 kind="grammar" if "Grammar" in name else "secondary",
                 type_name=type_name,
                 religious=religious,
-                district=town.district,
-                place=town.name,
-                postcodes=town.postcodes,
-                area_code=town.area_code,
-                deprivation=town.deprivation,
             )
     for district, villages in HOME_VILLAGES.items():
         for village in villages:
@@ -441,10 +452,6 @@ def _add_home_schools(builder: _Builder) -> None:
                     rng.choice(["Community special school", "Academy special converter"])
                 ),
                 religious="Does not apply",
-                district=district,
-                place=town.name,
-                postcodes=town.postcodes,
-                area_code=town.area_code,
                 deprivation=1.0,
             )
     for district, count in HOME_INDEPENDENTS.items():
@@ -469,10 +476,6 @@ def _add_home_schools(builder: _Builder) -> None:
                 if special
                 else "Other independent school",
                 religious=str(rng.choice(["Does not apply", "Christian", "Church of England"])),
-                district=district,
-                place=town.name,
-                postcodes=town.postcodes,
-                area_code=town.area_code,
                 deprivation=0.5,
             )
     for town_name in HOME_NURSERIES:
@@ -484,11 +487,6 @@ def _add_home_schools(builder: _Builder) -> None:
             kind="nursery",
             type_name="Local authority nursery school",
             religious="Does not apply",
-            district=town.district,
-            place=town.name,
-            postcodes=town.postcodes,
-            area_code=town.area_code,
-            deprivation=town.deprivation,
         )
     for name, type_name in (
         ("Warwickshire Pupil Referral Service North", "Pupil referral unit"),
@@ -502,10 +500,6 @@ def _add_home_schools(builder: _Builder) -> None:
             kind="pru",
             type_name=type_name,
             religious="Does not apply",
-            district=town.district,
-            place=town.name,
-            postcodes=town.postcodes,
-            area_code=town.area_code,
             deprivation=1.5,
         )
     for name, town_name, type_name in HOME_COLLEGES:
@@ -517,10 +511,6 @@ def _add_home_schools(builder: _Builder) -> None:
             kind="fe",
             type_name=type_name,
             religious="Does not apply",
-            district=town.district,
-            place=town.name,
-            postcodes=town.postcodes,
-            area_code=town.area_code,
             deprivation=1.0,
         )
 
@@ -541,11 +531,6 @@ def _add_other_la_schools(builder: _Builder, la: LocalAuthority, role: str) -> N
                 kind="primary",
                 type_name=type_name,
                 religious=religious,
-                district=town.district,
-                place=town.name,
-                postcodes=town.postcodes,
-                area_code=town.area_code,
-                deprivation=town.deprivation,
                 role=role,
             )
         for index in range(town.secondaries):
@@ -562,11 +547,6 @@ def _add_other_la_schools(builder: _Builder, la: LocalAuthority, role: str) -> N
                 kind="secondary",
                 type_name=type_name,
                 religious=religious,
-                district=town.district,
-                place=town.name,
-                postcodes=town.postcodes,
-                area_code=town.area_code,
-                deprivation=town.deprivation,
                 role=role,
             )
 
