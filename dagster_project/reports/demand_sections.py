@@ -127,26 +127,15 @@ def channels(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     if frame.empty:
         return paragraph("marts.rpt_channel_summary has no rows for this year.")
     frame["channel"] = frame["channel"].map(lambda name: CHANNEL_NAMES.get(name, str(name)))
-    table = publish(
-        frame.set_index("channel"), ["contacts_and_referrals"], shares=["contacts_and_referrals"]
-    )
-    html = render_published(
-        table,
-        [
-            Column("contacts_and_referrals", "Contacts and referrals", count),
-            Column("contacts_and_referrals_share", "Share", percent),
-        ],
+    return _count_and_share(
+        frame.set_index("channel"),
+        "contacts_and_referrals",
+        "Contacts and referrals",
         "Channel",
         "All contacts and referrals (all referrers) by channel",
-    )
-    shown = table.visible().drop(index=TOTAL)
-    chart = charts.share_bars(
-        list(shown.index),
-        shown["contacts_and_referrals_share"],
         "% of all contacts and referrals",
         "Channel shares",
     )
-    return html + chart
 
 
 def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
@@ -225,22 +214,35 @@ def phone_sources(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     )
     if frame.empty:
         return paragraph("marts.rpt_phone_sources has no rows for this year.")
-    frame = _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type")
-    table = publish(frame, ["phone_contacts"], shares=["phone_contacts"])
-    html = render_published(
-        table,
-        [
-            Column("phone_contacts", "Telephone contacts", count),
-            Column("phone_contacts_share", "Share", percent),
-        ],
+    return _count_and_share(
+        _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type"),
+        "phone_contacts",
+        "Telephone contacts",
         "Source",
         "In-scope telephone contacts (not referrals) by agency type",
-    )
-    shown = table.visible().drop(index=TOTAL)
-    chart = charts.share_bars(
-        list(shown.index),
-        shown["phone_contacts_share"],
         "% of telephone contacts",
         "Telephone contacts by source",
     )
-    return html + chart
+
+
+def _count_and_share(
+    frame: pd.DataFrame,
+    column: str,
+    label: str,
+    row_label: str,
+    title: str,
+    chart_axis: str,
+    chart_title: str,
+) -> str:
+    """A table of one count by the frame's index with each row's share of the total, and a bar
+    chart of the shares."""
+    share = f"{column}_share"
+    table = publish(frame, [column], shares=[column])
+    html = render_published(
+        table,
+        [Column(column, label, count), Column(share, "Share", percent)],
+        row_label,
+        title,
+    )
+    shown = table.visible().drop(index=TOTAL)
+    return html + charts.share_bars(list(shown.index), shown[share], chart_axis, chart_title)
