@@ -3,27 +3,9 @@ read from the marts analysts use."""
 
 import pytest
 
-YEAR = "2017/18"
+from tests.calibration_figures import AGENCY_TYPES, DISTRICTS
 
-# calibration.md: in-scope breakdown by referrer agency type (total, referrals).
-AGENCY_TYPES = {
-    "Legal services": (1950, 175),
-    "External sources": (1006, 105),
-    "Housing or housing association": (635, 98),
-    "Health services": (3794, 765),
-    "Other (VCS)": (1067, 230),
-    "Police": (4577, 1003),
-    "Schools": (5068, 1242),
-    "Education services": (544, 142),
-    "LA services": (1526, 435),
-}
-DISTRICTS = {
-    "Warwick": 5473,
-    "North Warwickshire": 3187,
-    "Nuneaton and Bedworth": 6265,
-    "Rugby": 3888,
-    "Stratford-on-Avon": 3104,
-}
+YEAR = "2017/18"
 
 
 def within(value: float, target: float, relative: float) -> bool:
