@@ -1,0 +1,101 @@
+"""What every step needs of the DuckDB warehouse: quoting, table existence, a transaction,
+replacing a table whole, and read-only connections.
+
+Each of these is written here once; the steps (ingestion, matching, trial, reports,
+publishing, quality, analyst access) call them rather than writing their own.
+"""
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+
+class MissingWarehouse(RuntimeError):
+    """The warehouse file, or a table a step cannot do without, is not there."""
+
+
+def quoted(identifier: str) -> str:
+    """A SQL identifier, double-quoted with embedded quotes doubled."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def sql_string(text: str) -> str:
+    """A SQL string literal, single-quoted with embedded quotes doubled."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def qualified(table: str) -> str:
+    """``schema.table`` (or a bare name) with each part quoted."""
+    return ".".join(quoted(part) for part in table.split("."))
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``schema.table`` exists (a table or a view)."""
+    schema, name = table.split(".")
+    [(found,)] = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return bool(found)
+
+
+def require_tables(conn: duckdb.DuckDBPyConnection, tables: list[str], hint: str) -> None:
+    """Raise ``MissingWarehouse`` naming every ``schema.table`` of ``tables`` not there."""
+    missing = [table for table in tables if not table_exists(conn, table)]
+    if missing:
+        raise MissingWarehouse(f"the warehouse has no {', '.join(missing)}: {hint}")
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All or nothing: a failure inside rolls every statement back and is raised again."""
+    conn.begin()
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def replace_table_from_frame(
+    conn: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Mapping[str, str],
+    frame: pd.DataFrame,
+) -> int:
+    """Replace ``schema.table`` with ``frame``'s ``columns`` (name -> SQL type), typed as
+    declared, so an empty frame still makes the table. Call inside ``transaction`` to make
+    several replacements one. Returns the row count."""
+    schema = table.split(".")[0]
+    rows = frame.reindex(columns=list(columns))
+    rows = rows.astype(object).where(rows.notna(), None)
+    definition = ", ".join(f"{quoted(name)} {kind}" for name, kind in columns.items())
+    conn.execute(f"create schema if not exists {quoted(schema)}")
+    conn.execute(f"create or replace table {qualified(table)} ({definition})")
+    if not rows.empty:
+        conn.register("_frame_to_write", rows)
+        try:
+            conn.execute(f"insert into {qualified(table)} select * from _frame_to_write")
+        finally:
+            conn.unregister("_frame_to_write")
+    return len(rows)
+
+
+def replace_table_from_query(conn: duckdb.DuckDBPyConnection, table: str, query: str) -> int:
+    """Replace ``schema.table`` with the result of ``query``; returns the row count."""
+    schema = table.split(".")[0]
+    conn.execute(f"create schema if not exists {quoted(schema)}")
+    conn.execute(f"create or replace table {qualified(table)} as {query}")
+    [(count,)] = conn.execute(f"select count(*) from {qualified(table)}").fetchall()
+    return count
+
+
+def connect_read_only(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to an existing database file; never creates one."""
+    if not Path(path).is_file():
+        raise MissingWarehouse(f"no warehouse at {path}: run the pipeline first (make run)")
+    return duckdb.connect(str(path), read_only=True)
