@@ -4,8 +4,8 @@ import click
 
 from dagster_project import settings
 from dagster_project.analyst import query, shell
-from dagster_project.demo.cli import demo_data
-from dagster_project.trial.cli import simulate
+from mash_demo.cli import demo_data
+from mash_demo.simulate_cli import simulate
 
 
 @click.group()
@@ -36,7 +36,7 @@ def run(effect: float, displacement: float, seed: int) -> None:
     )
 
     if landing_is_empty() and not warehouse_has_loaded_files():
-        from dagster_project.trial.simulate import (
+        from mash_demo.simulate import (
             Planted,
             SimulationError,
             format_comparison,

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-from dagster_project.demo import people
+from mash_demo import people
 
 
 class Weighted:

@@ -36,7 +36,7 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
 )
 def demo_data(out, seed, truth, start, end, scale) -> None:
     """Write demo contacts, calls and school register extracts, deterministic for a seed."""
-    from dagster_project.demo.generate import write_demo_extracts
+    from mash_demo.generate import write_demo_extracts
 
     landing = out or settings.landing_dir()
     began = time.perf_counter()

@@ -36,7 +36,7 @@ import click
 )
 def simulate(effect, displacement, seed, scale, out) -> None:
     """Play a whole simulated trial: baseline, randomisation, trial months, analysis."""
-    from dagster_project.trial.simulate import (
+    from mash_demo.simulate import (
         Planted,
         SimulationError,
         format_comparison,

@@ -4,7 +4,7 @@ links file): Windows-1252, GIAS headers, dates as DD-MM-YYYY."""
 import numpy as np
 import pandas as pd
 
-from dagster_project.demo.schools import TYPE_GROUP, Register
+from mash_demo.schools import TYPE_GROUP, Register
 
 TYPE_CODES = {
     "Community school": 1,

@@ -15,10 +15,10 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from dagster_project.demo import people
-from dagster_project.demo.name_stems import name_stem
-from dagster_project.demo.phones import NumberBook
-from dagster_project.demo.places import (
+from mash_demo import people
+from mash_demo.name_stems import name_stem
+from mash_demo.phones import NumberBook
+from mash_demo.places import (
     ANGLICAN_SAINTS,
     CATHOLIC_SAINTS,
     FEATURES,
@@ -32,7 +32,7 @@ from dagster_project.demo.places import (
     LocalAuthority,
     Town,
 )
-from dagster_project.demo.stratified import stratified_normal
+from mash_demo.stratified import stratified_normal
 
 FSM_BY_DISTRICT = {
     "North Warwickshire": 11.0,

@@ -44,8 +44,8 @@ def run_simulation(out: Path, planted: Planted, echo=print) -> pd.DataFrame:
 def play_trial(planted: Planted, echo=print) -> pd.DataFrame:
     """Generate, materialise, randomise, generate the trial, materialise, in the configured
     data and landing folders; return the results with a ``planted`` column."""
-    from dagster_project.demo.generate import write_demo_extracts
     from dagster_project.pipeline import materialize_all
+    from mash_demo.generate import write_demo_extracts
 
     plan = load_plan()
     landing, truth = settings.landing_dir(), settings.data_dir() / "demo_truth"
