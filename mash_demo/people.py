@@ -2,68 +2,20 @@
 
 Names are combined at random from common first names and surnames, so they belong to
 nobody in particular. A few carry accents, which the Windows-1252 exports must survive.
+The names, titles, roles and relations are lists in ``data/words.csv``.
 """
 
 import numpy as np
 
-FIRST_NAMES = (
-    "Amy", "Andrew", "Anna", "Beth", "Chris", "Claire", "Daniel", "David", "Emma", "Gemma",
-    "Hannah", "Helen", "Ian", "James", "Jane", "Joanne", "John", "Julie", "Karen", "Kate",
-    "Laura", "Lisa", "Louise", "Mark", "Michelle", "Natalie", "Nicola", "Paul", "Rachel",
-    "Rebecca", "Richard", "Sarah", "Simon", "Sophie", "Stephen", "Tom", "Vicky", "Zoë",
-    "Siân", "Renée", "Priya", "Amrit", "Tomasz", "Agnieszka", "Mohammed", "Aisha",
-)  # fmt: skip
+from mash_demo.tables import words
 
-SURNAMES = (
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Robinson",
-    "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood",
-    "Jackson", "Clarke", "Patel", "Khan", "Lewis", "James", "Phillips", "Mason", "Mitchell",
-    "Rose", "Davis", "Rodgers", "Turner", "Hughes", "Kaur", "Singh", "Cooper", "Morris",
-    "Ward", "Baker", "Harris", "Kowalski", "Nowak", "Ahmed", "Begum", "Shaw", "Price",
-)  # fmt: skip
-
-TITLES = ("Mrs", "Mr", "Ms", "Miss", "Dr")
-SCHOOL_ROLES = (
-    "DSL",
-    "Deputy DSL",
-    "Head Teacher",
-    "Headteacher",
-    "Deputy Head",
-    "SENCO",
-    "Safeguarding Lead",
-    "Pastoral Lead",
-    "Family Support Worker",
-    "Learning Mentor",
-)
-HEALTH_ROLES = (
-    "Health Visitor",
-    "Nurse",
-    "Practice Manager",
-    "Safeguarding Lead",
-    "Midwife",
-    "Paediatrician",
-)
-AGENCY_ROLES = (
-    "Social Worker",
-    "Safeguarding Lead",
-    "Team Manager",
-    "Support Worker",
-    "Officer",
-    "Caseworker",
-)
-RELATIONS = (
-    "Mother",
-    "Father",
-    "Mum",
-    "Dad",
-    "Grandmother",
-    "Grandfather",
-    "Aunt",
-    "Uncle",
-    "Step-father",
-    "Neighbour",
-    "Family friend",
-)
+FIRST_NAMES = words("first_name")
+SURNAMES = words("surname")
+TITLES = words("title")
+SCHOOL_ROLES = words("school_role")
+HEALTH_ROLES = words("health_role")
+AGENCY_ROLES = words("agency_role")
+RELATIONS = words("relation")
 
 
 def person(rng: np.random.Generator, with_title: bool = True) -> str:

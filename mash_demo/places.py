@@ -2,10 +2,14 @@
 and the neighbouring local authorities' border towns (real place names, invented schools).
 
 Each town lists the areas its town schools are named after and the postcode districts
-and telephone area code its schools use.
+and telephone area code its schools use. The tables are ``data/local_authorities.csv``,
+``districts.csv``, ``towns.csv`` and ``villages.csv``; the words school names and addresses
+are made of are lists in ``data/words.csv``.
 """
 
 from dataclasses import dataclass
+
+from mash_demo.tables import grouped, listed, read_table, words
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,7 @@ class Town:
     postcodes: tuple[str, ...]
     area_code: str
     deprivation: float = 1.0
+    nursery_schools: int = 0
 
 
 @dataclass(frozen=True)
@@ -25,686 +30,65 @@ class LocalAuthority:
     la_code: str
     la_name: str
     towns: tuple[Town, ...]
-    villages: tuple[str, ...] = ()
-    village_district: str = ""
-    village_postcodes: tuple[str, ...] = ()
-    village_area_code: str = ""
     nearest_home_district: tuple[str, ...] = ()
 
 
-NW, NB, RU, SA, WA = (
-    "North Warwickshire",
-    "Nuneaton and Bedworth",
-    "Rugby",
-    "Stratford-on-Avon",
-    "Warwick",
-)
-HOME_DISTRICTS = (NW, NB, RU, SA, WA)
 OUT_OF_COUNTY = "Out of County"
+_DISTRICT_LA = {row["district"]: row["la_code"] for row in read_table("districts")}
+_HOME_LA_ROW = next(row for row in read_table("local_authorities") if row["role"] == "home")
+_HOME_DISTRICT_ROWS = [
+    row for row in read_table("districts") if row["la_code"] == _HOME_LA_ROW["la_code"]
+]
 
-HOME_TOWNS = (
-    Town("Atherstone", NW, 3, 1, ("Racemeadow", "Long Street", "Outwoods"), ("CV9",), "01827", 1.2),
-    Town("Coleshill", NW, 3, 1, ("Coleshill", "Park Road", "Blythe"), ("B46",), "01675"),
-    Town("Polesworth", NW, 2, 1, ("Polesworth", "Birchmoor"), ("B78",), "01827", 1.1),
-    Town("Kingsbury", NW, 1, 1, ("Kingsbury",), ("B78",), "01827"),
-    Town(
-        "Nuneaton",
-        NB,
-        24,
-        6,
-        (
-            "Stockingford",
-            "Camp Hill",
-            "Galley Common",
-            "Weddington",
-            "Whitestone",
-            "Attleborough",
-            "Chilvers Coton",
-            "Abbey",
-            "Hill Top",
-            "Caldwell",
-            "Wembrook",
-            "Milby",
-            "Horeston Grange",
-            "St Nicolas Park",
-            "Arbury",
-            "Middlemarch",
-            "Queens",
-            "Riversley",
-        ),
-        ("CV10", "CV11"),
-        "024 76",
-        1.6,
-    ),
-    Town(
-        "Bedworth",
-        NB,
-        12,
-        3,
-        (
-            "Collycroft",
-            "Goodyers End",
-            "Exhall",
-            "Ash Green",
-            "Bulkington",
-            "Keresley End",
-            "Mount Pleasant",
-            "Coalpit Field",
-            "Bedworth Heath",
-            "Woodlands",
-        ),
-        ("CV12", "CV7"),
-        "024 76",
-        1.4,
-    ),
-    Town(
-        "Rugby",
-        RU,
-        20,
-        7,
-        (
-            "Bilton",
-            "Hillmorton",
-            "Brownsover",
-            "Newbold",
-            "Overslade",
-            "Cawston",
-            "Paddox",
-            "Eastlands",
-            "Northlands",
-            "Boughton Leigh",
-            "Long Lawford",
-            "Oakfield",
-            "Houlton",
-            "New Bilton",
-        ),
-        ("CV21", "CV22"),
-        "01788",
-        1.1,
-    ),
-    Town(
-        "Stratford-upon-Avon",
-        SA,
-        6,
-        3,
-        ("Bishopton", "Shottery", "Tiddington", "Avonside", "Welcombe", "Clopton"),
-        ("CV37",),
-        "01789",
-    ),
-    Town("Alcester", SA, 2, 2, ("Alcester", "Arden"), ("B49",), "01789"),
-    Town("Shipston-on-Stour", SA, 1, 1, ("Shipston",), ("CV36",), "01608"),
-    Town("Southam", SA, 2, 1, ("Southam", "Stoneythorpe"), ("CV47",), "01926"),
-    Town("Studley", SA, 2, 1, ("Studley", "Mappleborough"), ("B80",), "01527"),
-    Town("Wellesbourne", SA, 1, 0, ("Wellesbourne",), ("CV35",), "01789"),
-    Town("Henley-in-Arden", SA, 1, 1, ("Henley",), ("B95",), "01564"),
-    Town("Kineton", SA, 1, 1, ("Kineton",), ("CV35",), "01926"),
-    Town("Bidford-on-Avon", SA, 1, 0, ("Bidford",), ("B50",), "01789"),
-    Town(
-        "Leamington Spa",
-        WA,
-        14,
-        4,
-        (
-            "Lillington",
-            "Sydenham",
-            "Brunswick",
-            "Clarendon",
-            "Milverton",
-            "Campion",
-            "Shrubland",
-            "Telford",
-            "Newbold Comyn",
-            "Old Town",
-            "Crown Way",
-            "Lime Avenue",
-        ),
-        ("CV31", "CV32"),
-        "01926",
-        1.25,
-    ),
-    Town(
-        "Warwick",
-        WA,
-        7,
-        3,
-        ("Emscote", "Westgate", "Woodloes", "Chase Meadow", "Coten End", "Myton", "Aylesford"),
-        ("CV34",),
-        "01926",
-        1.1,
-    ),
-    Town(
-        "Kenilworth",
-        WA,
-        6,
-        1,
-        ("Clinton", "Thorns", "Park Hill", "Abbey Fields", "Priory", "Castle"),
-        ("CV8",),
-        "01926",
-    ),
-    Town("Whitnash", WA, 2, 0, ("Whitnash", "Heathcote"), ("CV31",), "01926", 1.1),
-)
-
+HOME_DISTRICTS = tuple(row["district"] for row in _HOME_DISTRICT_ROWS)
 HOME_VILLAGES = {
-    NW: (
-        "Dordon",
-        "Hartshill",
-        "Mancetter",
-        "Water Orton",
-        "Curdworth",
-        "Baddesley Ensor",
-        "Grendon",
-        "Wood End",
-        "Arley",
-        "Ansley",
-        "Fillongley",
-        "Shustoke",
-        "Austrey",
-        "Newton Regis",
-        "Warton",
-        "Hurley",
-    ),
-    NB: (),
-    RU: (
-        "Dunchurch",
-        "Wolston",
-        "Brinklow",
-        "Clifton upon Dunsmore",
-        "Binley Woods",
-        "Ryton-on-Dunsmore",
-        "Stretton-on-Dunsmore",
-        "Wolvey",
-        "Monks Kirby",
-        "Bourton-on-Dunsmore",
-    ),
-    SA: (
-        "Long Itchington",
-        "Harbury",
-        "Bishops Itchington",
-        "Fenny Compton",
-        "Brailes",
-        "Tysoe",
-        "Napton",
-        "Stockton",
-        "Snitterfield",
-        "Welford-on-Avon",
-        "Quinton",
-        "Ettington",
-        "Tredington",
-        "Long Compton",
-        "Claverdon",
-        "Wootton Wawen",
-        "Tanworth-in-Arden",
-        "Salford Priors",
-        "Great Alne",
-        "Ilmington",
-        "Wilmcote",
-        "Alveston",
-        "Lighthorne Heath",
-        "Gaydon",
-        "Ladbroke",
-        "Priors Marston",
-        "Newbold-on-Stour",
-        "Long Marston",
-        "Bearley",
-        "Coughton",
-        "Temple Grafton",
-        "Shotteswell",
-        "Moreton Morrell",
-        "Loxley",
-        "Hampton Lucy",
-    ),
-    WA: (
-        "Cubbington",
-        "Radford Semele",
-        "Bishops Tachbrook",
-        "Barford",
-        "Hampton Magna",
-        "Budbrooke",
-        "Hatton",
-        "Lapworth",
-        "Leek Wootton",
-        "Stoneleigh",
-        "Burton Green",
-        "Norton Lindsey",
-        "Baginton",
-    ),
+    district: grouped("villages", "district", "village").get(district, ())
+    for district in HOME_DISTRICTS
 }
-
 VILLAGE_POSTCODES = {
-    NW: ("CV9", "B46", "B78", "CV7"),
-    NB: ("CV7",),
-    RU: ("CV23", "CV8"),
-    SA: ("CV37", "CV35", "CV36", "CV47", "B49", "B95"),
-    WA: ("CV35", "CV8", "CV33", "B94"),
+    row["district"]: listed(row["village_postcodes"]) for row in _HOME_DISTRICT_ROWS
 }
 VILLAGE_AREA_CODES = {
-    NW: ("01827", "01675"),
-    NB: ("024 76",),
-    RU: ("01788",),
-    SA: ("01789", "01608", "01926"),
-    WA: ("01926", "01564"),
+    row["district"]: listed(row["village_area_codes"]) for row in _HOME_DISTRICT_ROWS
 }
 
-HOME_LA = LocalAuthority("937", "Warwickshire", HOME_TOWNS)
 
-NEIGHBOUR_LAS = (
-    LocalAuthority(
-        "331",
-        "Coventry",
-        (
-            Town(
-                "Coventry",
-                "Coventry",
-                100,
-                20,
-                (
-                    "Allesley",
-                    "Earlsdon",
-                    "Tile Hill",
-                    "Canley",
-                    "Radford",
-                    "Foleshill",
-                    "Longford",
-                    "Holbrooks",
-                    "Wyken",
-                    "Binley",
-                    "Willenhall",
-                    "Cheylesmore",
-                    "Stoke",
-                    "Whoberley",
-                    "Finham",
-                    "Styvechale",
-                    "Keresley",
-                    "Coundon",
-                    "Eastern Green",
-                    "Walsgrave",
-                    "Bell Green",
-                    "Henley Green",
-                    "Westwood Heath",
-                    "Wood End",
-                    "Hillfields",
-                    "Spon End",
-                    "Stoke Aldermoor",
-                    "Ernesford Grange",
-                    "Mount Nod",
-                    "Whitley",
-                ),
-                ("CV1", "CV2", "CV3", "CV4", "CV5", "CV6"),
-                "024 76",
-                1.5,
-            ),
-        ),
-        nearest_home_district=(NB, WA, RU),
-    ),
-    LocalAuthority(
-        "334",
-        "Solihull",
-        (
-            Town(
-                "Solihull",
-                "Solihull",
-                24,
-                6,
-                (
-                    "Balsall Common",
-                    "Meriden",
-                    "Knowle",
-                    "Dorridge",
-                    "Hampton-in-Arden",
-                    "Marston Green",
-                    "Chelmsley Wood",
-                    "Castle Bromwich",
-                    "Shirley",
-                    "Olton",
-                    "Smith's Wood",
-                    "Kingshurst",
-                ),
-                ("B90", "B91", "B92", "B93", "B37", "CV7"),
-                "0121",
-            ),
-        ),
-        nearest_home_district=(NW, WA),
-    ),
-    LocalAuthority(
-        "330",
-        "Birmingham",
-        (
-            Town(
-                "Birmingham",
-                "Birmingham",
-                20,
-                5,
-                (
-                    "Castle Vale",
-                    "Erdington",
-                    "Minworth",
-                    "Walmley",
-                    "Sutton Coldfield",
-                    "Kingstanding",
-                    "Shard End",
-                    "Stechford",
-                ),
-                ("B35", "B24", "B76", "B72", "B34"),
-                "0121",
-                1.5,
-            ),
-        ),
-        nearest_home_district=(NW,),
-    ),
-    LocalAuthority(
-        "855",
-        "Leicestershire",
-        (
-            Town(
-                "Hinckley",
-                "Hinckley and Bosworth",
-                18,
-                5,
-                ("Hinckley", "Burbage", "Earl Shilton", "Barwell", "Market Bosworth", "Sharnford"),
-                ("LE10", "LE9"),
-                "01455",
-            ),
-            Town(
-                "Lutterworth",
-                "Harborough",
-                8,
-                2,
-                ("Lutterworth", "Ullesthorpe", "Broughton Astley", "Bitteswell"),
-                ("LE17",),
-                "01455",
-            ),
-        ),
-        nearest_home_district=(NB, RU),
-    ),
-    LocalAuthority(
-        "928",
-        "Northamptonshire",
-        (
-            Town(
-                "Daventry",
-                "Daventry",
-                14,
-                3,
-                ("Daventry", "Crick", "Long Buckby", "Braunston", "Byfield", "Woodford Halse"),
-                ("NN11", "NN6"),
-                "01327",
-            ),
-            Town(
-                "Brackley",
-                "South Northamptonshire",
-                5,
-                2,
-                ("Brackley", "Middleton Cheney", "Kings Sutton"),
-                ("NN13", "OX17"),
-                "01280",
-            ),
-        ),
-        nearest_home_district=(RU, SA),
-    ),
-    LocalAuthority(
-        "931",
-        "Oxfordshire",
-        (
-            Town(
-                "Banbury",
-                "Cherwell",
-                13,
-                4,
-                ("Banbury", "Bloxham", "Hook Norton", "Wroxton", "Cropredy", "Bodicote"),
-                ("OX16", "OX15", "OX17"),
-                "01295",
-            ),
-            Town(
-                "Chipping Norton",
-                "West Oxfordshire",
-                4,
-                1,
-                ("Chipping Norton", "Kingham", "Charlbury"),
-                ("OX7",),
-                "01608",
-            ),
-        ),
-        nearest_home_district=(SA,),
-    ),
-    LocalAuthority(
-        "916",
-        "Gloucestershire",
-        (
-            Town(
-                "Chipping Campden",
-                "Cotswold",
-                10,
-                2,
-                ("Chipping Campden", "Moreton-in-Marsh", "Mickleton", "Blockley", "Bourton"),
-                ("GL55", "GL56"),
-                "01386",
-            ),
-        ),
-        nearest_home_district=(SA,),
-    ),
-    LocalAuthority(
-        "885",
-        "Worcestershire",
-        (
-            Town(
-                "Redditch",
-                "Redditch",
-                14,
-                4,
-                ("Redditch", "Astwood Bank", "Feckenham", "Matchborough", "Winyates", "Batchley"),
-                ("B97", "B98"),
-                "01527",
-                1.3,
-            ),
-            Town(
-                "Evesham",
-                "Wychavon",
-                9,
-                2,
-                ("Evesham", "Bretforton", "Honeybourne", "Inkberrow", "Harvington"),
-                ("WR11",),
-                "01386",
-            ),
-        ),
-        nearest_home_district=(SA,),
-    ),
-    LocalAuthority(
-        "860",
-        "Staffordshire",
-        (
-            Town(
-                "Tamworth",
-                "Tamworth",
-                18,
-                5,
-                (
-                    "Wilnecote",
-                    "Glascote",
-                    "Amington",
-                    "Fazeley",
-                    "Dosthill",
-                    "Belgrave",
-                    "Stonydelph",
-                ),
-                ("B77", "B78", "B79"),
-                "01827",
-                1.3,
-            ),
-            Town(
-                "Lichfield",
-                "Lichfield",
-                6,
-                1,
-                ("Shenstone", "Whittington", "Fradley"),
-                ("WS13", "WS14"),
-                "01543",
-            ),
-        ),
-        nearest_home_district=(NW,),
-    ),
-)
+def _town(row: dict[str, str]) -> Town:
+    return Town(
+        name=row["town"],
+        district=row["district"],
+        primaries=int(row["primaries"]),
+        secondaries=int(row["secondaries"]),
+        areas=listed(row["areas"]),
+        postcodes=listed(row["postcodes"]),
+        area_code=row["area_code"],
+        deprivation=float(row["deprivation"]),
+        nursery_schools=int(row["nursery_schools"]),
+    )
 
-OUT_OF_AREA_LAS = (
-    LocalAuthority(
-        "352",
-        "Manchester",
-        (
-            Town(
-                "Manchester",
-                "Manchester",
-                8,
-                2,
-                ("Moss Side", "Gorton", "Levenshulme"),
-                ("M14", "M18"),
-                "0161",
-            ),
-        ),
-    ),
-    LocalAuthority(
-        "886",
-        "Kent",
-        (
-            Town(
-                "Maidstone",
-                "Maidstone",
-                7,
-                2,
-                ("Bearsted", "Allington", "Shepway"),
-                ("ME14", "ME15"),
-                "01622",
-            ),
-        ),
-    ),
-    LocalAuthority(
-        "850",
-        "Hampshire",
-        (
-            Town(
-                "Winchester",
-                "Winchester",
-                6,
-                1,
-                ("Kings Worthy", "Harestock"),
-                ("SO22", "SO23"),
-                "01962",
-            ),
-        ),
-    ),
-    LocalAuthority(
-        "925",
-        "Lincolnshire",
-        (Town("Lincoln", "Lincoln", 6, 1, ("Birchwood", "Ermine"), ("LN1", "LN6"), "01522"),),
-    ),
-)
 
-ANGLICAN_SAINTS = (
-    "St Nicholas",
-    "St Mary's",
-    "St Michael's",
-    "St Anne's",
-    "St Peter's",
-    "St Paul's",
-    "St Andrew's",
-    "St John's",
-    "St Margaret's",
-    "St Lawrence",
-    "St Giles",
-    "St Faith's",
-    "St Matthew's",
-    "St Mark's",
-    "St Luke's",
-    "Holy Trinity",
-    "All Saints",
-    "Christ Church",
-    "St Chad's",
-    "St Oswald's",
-    "St Laurence",
-    "St Catherine's",
-    "St James",
-    "St Bartholomew's",
-)
-CATHOLIC_SAINTS = (
-    "St Joseph's",
-    "St Francis",
-    "St Patrick's",
-    "St Benedict's",
-    "St Augustine's",
-    "St Gregory's",
-    "St Anthony's",
-    "St Teresa's",
-    "Our Lady's",
-    "Sacred Heart",
-    "St Thomas More",
-    "Our Lady and St Teresa's",
-    "St Mary Immaculate",
-    "Holy Family",
-    "St Elizabeth's",
-    "St Edward's",
-    "St Mary's",
-)
+def _local_authorities(role: str) -> tuple[LocalAuthority, ...]:
+    return tuple(
+        LocalAuthority(
+            row["la_code"],
+            row["la_name"],
+            tuple(
+                _town(town)
+                for town in read_table("towns")
+                if _DISTRICT_LA[town["district"]] == row["la_code"]
+            ),
+            nearest_home_district=listed(row["nearest_home_districts"]),
+        )
+        for row in read_table("local_authorities")
+        if row["role"] == role
+    )
 
-FEATURES = (
-    "Park Lane",
-    "Oak Wood",
-    "Willow",
-    "Meadow",
-    "Brook",
-    "Orchard",
-    "Castle",
-    "Priory",
-    "Mill",
-    "Riverside",
-    "Woodlands",
-    "Croft",
-    "Glebe",
-    "Manor",
-    "Chase",
-    "Lodge",
-    "Valley",
-    "Greenfields",
-    "Sunnyside",
-    "Highfield",
-    "Heathcote",
-    "Kingsway",
-    "Northfield",
-    "Westfield",
-    "Briar Hill",
-    "Elm Grove",
-    "Ridgeway",
-    "Grange",
-    "Canal Side",
-    "Hawthorn",
-    "Beechwood",
-    "Ashlawn",
-    "Fairfield",
-    "Moorfields",
-    "Rowan",
-    "Harris",
-    "Arden",
-    "Avon Valley",
-    "Chilvers",
-    "Abbey Gate",
-)
 
-STREETS = (
-    "School Lane",
-    "Church Street",
-    "High Street",
-    "Park Road",
-    "Manor Road",
-    "Station Road",
-    "Mill Lane",
-    "Church Lane",
-    "Green Lane",
-    "London Road",
-    "Coventry Road",
-    "Warwick Road",
-    "Birmingham Road",
-    "Avenue Road",
-    "Grove Road",
-    "Kings Road",
-    "Queens Road",
-    "Vicarage Lane",
-    "Westfield Road",
-    "Oak Road",
-)
+(HOME_LA,) = _local_authorities("home")
+NEIGHBOUR_LAS = _local_authorities("neighbour")
+OUT_OF_AREA_LAS = _local_authorities("out_of_area")
+
+ANGLICAN_SAINTS = words("anglican_saint")
+CATHOLIC_SAINTS = words("catholic_saint")
+FEATURES = words("feature")
+STREETS = words("street")
