@@ -8,8 +8,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from dagster_project.demo.generate import write_demo_extracts
-from dagster_project.demo.world import build_world
+from mash_demo.generate import write_demo_extracts
+from mash_demo.world import build_world
 
 
 def main(seed: int) -> None:

@@ -1,11 +1,30 @@
-"""The project's command line: ``mash``."""
+"""The project's command line: ``mash``.
+
+Other installed packages add to it through entry points (see pyproject.toml): commands in
+the ``mash.commands`` group, and in ``mash.empty_landing`` a command that ``mash run`` invokes
+on a fresh install with an empty landing folder, whose options become ``mash run``'s. The
+demo package (``mash_demo``) provides both; the platform never imports it.
+"""
+
+from importlib.metadata import entry_points
 
 import click
 
 from dagster_project import settings
 from dagster_project.analyst import query, shell
-from dagster_project.demo.cli import demo_data
-from dagster_project.trial.cli import simulate
+
+COMMANDS_GROUP = "mash.commands"
+EMPTY_LANDING_GROUP = "mash.empty_landing"
+
+
+def _plugins(group: str) -> list[click.Command]:
+    """The commands the installed packages name in an entry-point group, by entry-point name."""
+    return [
+        entry_point.load()
+        for entry_point in sorted(
+            entry_points(group=group), key=lambda entry_point: entry_point.name
+        )
+    ]
 
 
 @click.group()
@@ -23,10 +42,8 @@ def materialize() -> None:
 
 
 @main.command("run")
-@click.option("--effect", default=0.8, show_default=True, help="Demo trial: planted rate ratio.")
-@click.option("--displacement", default=0.3, show_default=True, help="Demo trial: share to email.")
-@click.option("--seed", default=20190901, show_default=True, help="Demo data seed.")
-def run(effect: float, displacement: float, seed: int) -> None:
+@click.pass_context
+def run(context: click.Context, **empty_landing_options) -> None:
     """Load the landing folder and build everything; on a fresh install with an empty landing
     folder, first play a simulated trial on demo extracts."""
     from dagster_project.pipeline import (
@@ -36,23 +53,21 @@ def run(effect: float, displacement: float, seed: int) -> None:
     )
 
     if landing_is_empty() and not warehouse_has_loaded_files():
-        from dagster_project.trial.simulate import (
-            Planted,
-            SimulationError,
-            format_comparison,
-            play_trial,
-        )
-
-        click.echo(f"The landing folder {settings.landing_dir()} is empty: playing a demo trial.")
-        try:
-            results = play_trial(Planted(effect, displacement, seed), click.echo)
-        except SimulationError as error:
-            raise click.ClickException(str(error)) from error
-        click.echo(format_comparison(results))
+        if EMPTY_LANDING is None:
+            raise click.ClickException(
+                f"The landing folder {settings.landing_dir()} is empty: put the contacts, calls "
+                "and school register extracts in its contacts/, calls/ and schools/ folders, or "
+                "install the demo package (mash_demo) to play a demo trial."
+            )
+        context.invoke(EMPTY_LANDING, **empty_landing_options)
         return
     if not materialize_all():
         raise click.ClickException("The run failed; see the log above.")
 
 
-for command in (demo_data, simulate, query, shell):
+EMPTY_LANDING = next(iter(_plugins(EMPTY_LANDING_GROUP)), None)
+if EMPTY_LANDING is not None:
+    run.params.extend(EMPTY_LANDING.params)
+
+for command in (*_plugins(COMMANDS_GROUP), query, shell):
     main.add_command(command)

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from dagster_project import settings
-from dagster_project.demo.generate import write_demo_extracts
+from mash_demo.generate import write_demo_extracts
 
 SEEDS = settings.DBT_PROJECT_DIR / "seeds"
 CONTACT_REQUIRED = (

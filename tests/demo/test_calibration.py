@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dagster_project.demo.generate import write_demo_extracts
+from mash_demo.generate import write_demo_extracts
 from tests.calibration_figures import AGENCY_TYPES, DISTRICTS
 
 

@@ -1,7 +1,9 @@
-"""`mash demo-data` writes a landing folder and its ground truth."""
+"""`mash demo-data` writes a landing folder and its ground truth; the demo's commands reach
+`mash` through entry points."""
 
 from click.testing import CliRunner
 
+from dagster_project import cli, settings
 from dagster_project.cli import main
 
 
@@ -37,3 +39,21 @@ def test_demo_data_command_refuses_a_start_before_the_data(tmp_path):
     )
     assert result.exit_code != 0
     assert "begin on 2017-09-01" in result.output
+
+
+def test_the_demo_commands_come_from_entry_points():
+    assert {"demo-data", "simulate"} <= set(main.commands)
+    assert cli.EMPTY_LANDING is not None
+    assert {"effect", "displacement", "seed"} <= {
+        param.name for param in main.commands["run"].params
+    }
+
+
+def test_run_on_an_empty_landing_without_the_demo_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(tmp_path / "data"))
+    monkeypatch.delenv(settings.LANDING_DIR_ENV, raising=False)
+    monkeypatch.setattr(cli, "EMPTY_LANDING", None)
+    result = CliRunner().invoke(main, ["run"])
+    assert result.exit_code == 1
+    assert f"The landing folder {tmp_path / 'data' / 'landing'} is empty" in result.output
+    assert "install the demo package" in result.output

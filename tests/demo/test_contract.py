@@ -162,7 +162,7 @@ def test_truth_names_schools_by_current_urn(generated, reader):
 
 
 def test_people_in_referrer_names_come_from_synthetic_lists(contacts):
-    from dagster_project.demo import people
+    from mash_demo import people
 
     titled = (
         contacts["referrername"]

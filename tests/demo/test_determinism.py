@@ -4,7 +4,7 @@ import filecmp
 from datetime import date
 from pathlib import Path
 
-from dagster_project.demo.generate import write_demo_extracts
+from mash_demo.generate import write_demo_extracts
 
 SMALL = {"scale": 0.05, "end": date(2018, 6, 30)}  # includes the .xlsx and cp1252 months
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.demo.generate import write_demo_extracts
+from mash_demo.generate import write_demo_extracts
 
 TRIAL = {"start": date(2019, 9, 1), "end": date(2020, 3, 31), "scale": 0.5}
 

@@ -19,11 +19,11 @@ import pandas as pd
 import pytest
 
 from dagster_project import settings
-from dagster_project.demo.generate import write_demo_extracts
 from dagster_project.ingest.headers import header_key
 from dagster_project.ingest.reading import readable_csv
 from dagster_project.matching import resolve_names
 from dagster_project.matching.cleaning import normalise_name
+from mash_demo.generate import write_demo_extracts
 
 SEEDS = settings.DBT_PROJECT_DIR / "seeds"
 DATA_WINDOW_START = pd.Timestamp("2017-09-01")

@@ -1,14 +1,17 @@
 """How people type into a case system: referrer names with abbreviations, typos and a
 person's name or role mixed in; referrer types as codes, words or both; methods and
 outcomes in their many spellings. Every spelling produced here maps through the shared
-seeds (referrer_type_aliases, contact_methods, contact_outcomes)."""
+seeds (referrer_type_aliases, contact_methods, contact_outcomes). The spellings and their
+weights are CSV files in ``data/`` (abbreviations, referrer types and their words,
+spellings, other_methods)."""
 
 import bisect
 import re
 
 import numpy as np
 
-from dagster_project.demo import people
+from mash_demo import people
+from mash_demo.tables import grouped, read_table, words
 
 
 class Weighted:
@@ -30,100 +33,21 @@ class Weighted:
         ]
 
 
-ABBREVIATIONS = (
-    ("Church of England", ("C of E", "CE", "CofE")),
-    ("C of E", ("CE", "C.E.", "CofE", "Church of England")),
-    ("CofE", ("C of E", "CE")),
-    ("Primary School", ("Primary", "Prim", "Primary Sch", "Pri School", "Primary Sch.")),
-    ("Primary Academy", ("Primary Acad", "Primary")),
-    ("Infant School", ("Infants", "Infant Sch", "Inf School")),
-    ("Junior School", ("Juniors", "Jnr School", "Junior")),
-    ("High School", ("High", "High Sch")),
-    ("Grammar School", ("Grammar",)),
-    ("Catholic", ("RC", "R.C.", "Cath")),
-    ("Academy", ("Acad", "Acad.")),
-    ("School", ("Sch", "Sch.", "")),
-    ("St ", ("St. ", "Saint ")),
-    ("'s", ("s", "")),
-    (" and ", (" & ",)),
-    (", A Voluntary Academy", ("", " VA")),
-    ("Hospital", ("Hosp",)),
-    ("Medical Centre", ("Med Centre", "Medical Ctr", "Surgery")),
-    ("Health Centre", ("HC", "Health Ctr")),
-    ("Safer Neighbourhood Team", ("SNT", "Safer Neighbourhood")),
-    ("Children and Families Centre", ("Children's Centre", "CFC")),
-    ("Warwickshire", ("Warks", "Warwicks")),
-)
+ABBREVIATIONS = tuple(grouped("abbreviations", "long_form", "short_form").items())
+CIN_DESCRIPTIONS = {row["cin_code"]: row["description"] for row in read_table("referrer_types")}
+TYPE_WORDS = grouped("referrer_type_words", "cin_code", "word")
 
-CIN_DESCRIPTIONS = {
-    "1A": "Individual - family member/relative/carer",
-    "1B": "Individual - acquaintance",
-    "1C": "Individual - self",
-    "1D": "Individual - other",
-    "2A": "Schools",
-    "2B": "Education services",
-    "3A": "Health services - GP",
-    "3B": "Health services - health visitor",
-    "3C": "Health services - school nurse",
-    "3D": "Health services - other primary health services",
-    "3E": "Health services - A&E",
-    "3F": "Health services - other",
-    "4": "Housing",
-    "5A": "LA services - social care",
-    "5B": "LA services - other internal",
-    "5C": "LA services - external",
-    "5D": "LA services - early help",
-    "6": "Police",
-    "7": "Other legal agency",
-    "8": "Other",
-    "9": "Anonymous",
-    "10": "Unknown",
-}
 
-TYPE_WORDS = {
-    "1A": ("Family Member", "Family", "Relative", "Parent", "Parent/Carer", "Carer"),
-    "1B": ("Acquaintance", "Neighbour", "Friend"),
-    "1C": ("Self", "Self Referral", "Child"),
-    "1D": ("Individual", "Member of Public", "Member of the Public", "Public"),
-    "2A": ("School", "Schools", "Education - School"),
-    "2B": ("Education Services", "Education Service", "Education"),
-    "3A": ("Health - GP", "GP", "General Practitioner"),
-    "3B": ("Health Visitor", "Health - Health Visitor"),
-    "3C": ("School Nurse", "Health - School Nurse"),
-    "3D": ("Midwife", "Midwifery", "Health - Primary Care"),
-    "3E": ("A&E", "Accident and Emergency", "Health - A&E"),
-    "3F": ("Hospital", "Health - Hospital", "Health", "Health - Other", "Health Services"),
-    "4": ("Housing", "Housing Association"),
-    "5A": ("Social Care", "Adult Social Care", "Adult Services"),
-    "5B": ("LA Services", "LA Internal"),
-    "5C": ("Other Local Authority", "Other LA", "External LA", "Another Local Authority"),
-    "5D": ("Early Help", "Family Support"),
-    "6": ("Police",),
-    "7": ("Legal", "Other Legal Agency"),
-    "8": ("Voluntary Organisation", "Voluntary Sector", "Voluntary", "Charity", "VCS", "Other"),
-    "9": ("Anonymous", "Anon"),
-    "10": ("Unknown", "Not Known", "Not Recorded"),
-}
+def _agency_type_words() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(code, agency name pattern, words): words that suit an agency better than its code's
+    generic ones."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for row in read_table("agency_type_words"):
+        groups.setdefault((row["cin_code"], row["agency_name_pattern"]), []).append(row["word"])
+    return tuple((code, pattern, tuple(suited)) for (code, pattern), suited in groups.items())
 
-# Words that suit an agency better than its code's generic ones: (code, name pattern, words).
-AGENCY_TYPE_WORDS = (
-    ("2B", "Attendance|Welfare", ("Education Welfare",)),
-    ("2B", "College", ("College", "Further Education")),
-    ("2B", "Nursery|Pre-School|Early Years", ("Early Years", "Nursery")),
-    ("3F", "CAMHS", ("CAMHS",)),
-    ("3F", "Mental Health", ("Mental Health",)),
-    ("4", "Council Housing|Citizen Housing", ("Housing", "LA Housing")),
-    ("4", ".", ("Housing Association", "Housing")),
-    ("5B", "Youth", ("Youth Service",)),
-    ("5D", "Children and Families Centre", ("Children's Centre",)),
-    ("7", "Probation|Rehabilitation", ("Probation",)),
-    ("7", "CAFCASS", ("CAFCASS",)),
-    ("7", "Court|Justice Centre", ("Court", "Courts")),
-    ("7", "HMP", ("Prison",)),
-    ("7", "Immigration", ("Immigration",)),
-    ("8", "Churches", ("Faith Group",)),
-    ("6", "^Warwickshire Police", ("Police", "Warwickshire Police")),
-)
+
+AGENCY_TYPE_WORDS = _agency_type_words()
 
 SCHOOL_TYPE_WORDS = {
     "village": ("Primary School",),
@@ -136,96 +60,25 @@ SCHOOL_TYPE_WORDS = {
     "independent": ("Independent School",),
 }
 
+
+def _spellings(field: str, era: str = "") -> Weighted:
+    rows = [row for row in read_table("spellings") if row["field"] == field and row["era"] == era]
+    return Weighted(tuple(row["text"] for row in rows), tuple(float(row["weight"]) for row in rows))
+
+
 METHODS = {
-    ("phone", "old"): Weighted(
-        ("Telephone", "Phone", "Tel", "telephone", "Telephone Call", "Phone Call", "Call"),
-        (0.5, 0.2, 0.1, 0.1, 0.05, 0.03, 0.02),
-    ),
-    ("phone", "new"): Weighted(("Telephone", "Phone", "Telephone Call"), (0.85, 0.1, 0.05)),
-    ("email", "old"): Weighted(
-        ("Email", "E-mail", "email", "Secure Email", "Egress", "EMAIL"),
-        (0.45, 0.2, 0.1, 0.15, 0.05, 0.05),
-    ),
-    ("email", "new"): Weighted(("Email", "Secure Email", "E-mail"), (0.8, 0.15, 0.05)),
+    (channel, era): _spellings(f"{channel}_method", era)
+    for channel in ("phone", "email")
+    for era in ("old", "new")
 }
-OTHER_METHODS = {
-    "school": ("Online Form", "Referral Form", "Letter", "In Person", "Portal"),
-    "police": ("Portal", "Online Form", "Fax", "Other"),
-    "health": ("Referral Form", "Fax", "Letter", "Online Form", "Post"),
-    "individual": ("In Person", "Letter", "Online Form", "Face to Face", "Visit", "Text"),
-    "agency": ("Online Form", "Letter", "Other", "Web Form", "Portal", "Referral Form"),
-}
-
-REFERRAL_OUTCOMES = Weighted(
-    (
-        "Referral to CSC - Single Assessment",
-        "Single Assessment",
-        "Strategy Discussion",
-        "Referral to CSC",
-    ),
-    (0.7, 0.15, 0.08, 0.07),
-)
-CONTACT_OUTCOMES = Weighted(
-    (
-        "NFA",
-        "No Further Action",
-        "Information and Advice",
-        "Information/Advice",
-        "Advice and Information",
-        "Signposting",
-        "Consultation",
-        "Step down to Early Help",
-        "Early Help",
-        "Referral to Early Help",
-        "Already Open Case",
-        "Open Case",
-        "Passed to Allocated Worker",
-        "Information and Signposting",
-    ),
-    (0.24, 0.05, 0.2, 0.03, 0.03, 0.05, 0.08, 0.12, 0.03, 0.02, 0.08, 0.01, 0.03, 0.03),
-)
-TRANSFER_OUTCOMES = ("Transfer to other LA", "Transfer to other Local Authority")
-
-ETHNICITIES = Weighted(
-    ("WBRI", "White British", "White - British", "WOTH", "White Other", "WIRI", "MWBC",
-     "Mixed White and Black Caribbean", "MWAS", "MOTH", "AIND", "Asian Indian", "APKN", "BAFR",
-     "BCRB", "CHNE", "OOTH", "NOBT", "REFU", ""),
-    (0.35, 0.12, 0.05, 0.06, 0.03, 0.01, 0.04, 0.02, 0.02, 0.03, 0.04, 0.02, 0.02, 0.02, 0.02,
-     0.01, 0.01, 0.05, 0.02, 0.06),
-)  # fmt: skip
-LANGUAGES = Weighted(
-    (
-        "English",
-        "ENG",
-        "Polish",
-        "Punjabi",
-        "Urdu",
-        "Romanian",
-        "Gujarati",
-        "Arabic",
-        "Bengali",
-        "",
-    ),
-    (0.62, 0.1, 0.04, 0.03, 0.02, 0.02, 0.02, 0.01, 0.01, 0.13),
-)
-DISABILITIES = Weighted(("N", "Y", "Unknown", "No", "Yes", ""), (0.55, 0.06, 0.1, 0.15, 0.02, 0.12))
-TEAMS = {
-    "old": Weighted(
-        ("MASH", "MASH Team 1", "MASH Team 2", "MASH Police", "MASH Health"),
-        (0.4, 0.2, 0.2, 0.12, 0.08),
-    ),
-    "new": Weighted(
-        (
-            "MASH Team 1",
-            "MASH Team 2",
-            "MASH Police",
-            "MASH Health",
-            "Early Help Triage",
-            "MASH Business Support",
-        ),
-        (0.3, 0.3, 0.12, 0.08, 0.15, 0.05),
-    ),
-}
+OTHER_METHODS = grouped("other_methods", "referrer_kind", "method")
+REFERRAL_OUTCOMES = _spellings("referral_outcome")
+CONTACT_OUTCOMES = _spellings("contact_outcome")
+TRANSFER_OUTCOMES = words("transfer_outcome")
+ETHNICITIES = _spellings("ethnicity")
+LANGUAGES = _spellings("language")
+DISABILITIES = _spellings("disability")
+TEAMS = {era: _spellings("team", era) for era in ("old", "new")}
 
 
 def pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
@@ -374,9 +227,9 @@ def individual_name(rng: np.random.Generator, cin_code: str) -> str:
 
 
 def type_words(agency_name: str, cin_code: str) -> tuple[str, ...]:
-    for code, pattern, words in AGENCY_TYPE_WORDS:
+    for code, pattern, suited in AGENCY_TYPE_WORDS:
         if code == cin_code and re.search(pattern, agency_name):
-            return words
+            return suited
     return TYPE_WORDS[cin_code]
 
 

@@ -12,13 +12,13 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from dagster_project.demo import targets
-from dagster_project.demo.contacts import HOUR_WEIGHTS, MonthContacts, Trial, month_key, profile
-from dagster_project.demo.messy import Weighted
-from dagster_project.demo.phones import write_as
-from dagster_project.demo.stratified import stochastic_round
-from dagster_project.demo.term_calendar import month_day_weights
-from dagster_project.demo.world import World
+from mash_demo import targets
+from mash_demo.contacts import HOUR_WEIGHTS, MonthContacts, Trial, month_key, profile
+from mash_demo.messy import Weighted
+from mash_demo.phones import write_as
+from mash_demo.stratified import stochastic_round
+from mash_demo.term_calendar import month_day_weights
+from mash_demo.world import World
 
 SOURCE_COLUMNS = ["kind", "agency_type", "agency_id", "school_urn"]
 MENU_TEAMS = {

@@ -6,6 +6,9 @@ state schools and independents (no FSM for independents, nurseries or colleges) 
 blank for other local authorities' rows, as in a register where the census fields were
 only joined for the home authority. Referring schools with characteristics known are then
 Warwickshire's (about 198 with enrolment, 193 with FSM), matching the scoping report.
+
+The tables it draws on (districts' FSM levels, how many special and independent schools
+each has, the colleges, the establishment types) are CSV files in ``data/``.
 """
 
 from dataclasses import dataclass
@@ -15,10 +18,10 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from dagster_project.demo import people
-from dagster_project.demo.name_stems import name_stem
-from dagster_project.demo.phones import NumberBook
-from dagster_project.demo.places import (
+from mash_demo import people
+from mash_demo.name_stems import name_stem
+from mash_demo.phones import NumberBook
+from mash_demo.places import (
     ANGLICAN_SAINTS,
     CATHOLIC_SAINTS,
     FEATURES,
@@ -32,35 +35,22 @@ from dagster_project.demo.places import (
     LocalAuthority,
     Town,
 )
-from dagster_project.demo.stratified import stratified_normal
+from mash_demo.stratified import stratified_normal
+from mash_demo.tables import read_table
 
 FSM_BY_DISTRICT = {
-    "North Warwickshire": 11.0,
-    "Nuneaton and Bedworth": 17.5,
-    "Rugby": 10.5,
-    "Stratford-on-Avon": 6.0,
-    "Warwick": 9.0,
+    row["district"]: float(row["fsm_percent"])
+    for row in read_table("districts")
+    if row["fsm_percent"]
 }
-HOME_SPECIALS = {
-    "Nuneaton and Bedworth": 3,
-    "Rugby": 2,
-    "Warwick": 2,
-    "Stratford-on-Avon": 2,
-    "North Warwickshire": 1,
-}
-HOME_INDEPENDENTS = {
-    "Warwick": 5,
-    "Rugby": 3,
-    "Stratford-on-Avon": 3,
-    "Nuneaton and Bedworth": 2,
-    "North Warwickshire": 1,
-}
-HOME_NURSERIES = ("Nuneaton", "Rugby", "Leamington Spa")
-HOME_COLLEGES = (
-    ("Warwickshire College", "Warwick", "Further education"),
-    ("North Warwickshire and South Leicestershire College", "Nuneaton", "Further education"),
-    ("Stratford-upon-Avon College", "Stratford-upon-Avon", "Further education"),
-    ("King Edward VI College", "Nuneaton", "Sixth form centres"),
+#: Special schools and independent schools in each home district, in the order they are made.
+HOME_SPECIALS, HOME_INDEPENDENTS = (
+    {
+        row["district"]: int(row["schools"])
+        for row in read_table("district_school_counts")
+        if row["kind"] == kind
+    }
+    for kind in ("special", "independent")
 )
 # Academy conversions of Warwickshire schools: the first converts twice.
 CONVERSION_DATES = (
@@ -85,30 +75,9 @@ SAINT_NAME_REPEATED = 0.05
 # ... and otherwise, up to this share, adds its place after a comma.
 SAINT_NAME_QUALIFIED = 0.25
 
-TYPE_GROUP = {
-    "Community school": "Local authority maintained schools",
-    "Voluntary aided school": "Local authority maintained schools",
-    "Voluntary controlled school": "Local authority maintained schools",
-    "Foundation school": "Local authority maintained schools",
-    "Local authority nursery school": "Local authority maintained schools",
-    "Pupil referral unit": "Local authority maintained schools",
-    "Community special school": "Special schools",
-    "Academy converter": "Academies",
-    "Academy sponsor led": "Academies",
-    "Academy special converter": "Academies",
-    "Academy alternative provision converter": "Academies",
-    "Free schools": "Free Schools",
-    "Other independent school": "Independent schools",
-    "Other independent special school": "Independent schools",
-    "Further education": "Colleges",
-    "Sixth form centres": "Colleges",
-}
+TYPE_GROUP = {row["type_name"]: row["type_group"] for row in read_table("establishment_types")}
 ACADEMY_TYPES = {
-    "Academy converter",
-    "Academy sponsor led",
-    "Academy special converter",
-    "Academy alternative provision converter",
-    "Free schools",
+    row["type_name"] for row in read_table("establishment_types") if row["academy"] == "yes"
 }
 
 
@@ -478,16 +447,16 @@ def _add_home_schools(builder: _Builder) -> None:
                 religious=str(rng.choice(["Does not apply", "Christian", "Church of England"])),
                 deprivation=0.5,
             )
-    for town_name in HOME_NURSERIES:
-        town = next(t for t in la.towns if t.name == town_name)
-        builder.add(
-            la,
-            town,
-            name=f"{rng.choice(town.areas)} Nursery School",
-            kind="nursery",
-            type_name="Local authority nursery school",
-            religious="Does not apply",
-        )
+    for town in la.towns:
+        for _ in range(town.nursery_schools):
+            builder.add(
+                la,
+                town,
+                name=f"{rng.choice(town.areas)} Nursery School",
+                kind="nursery",
+                type_name="Local authority nursery school",
+                religious="Does not apply",
+            )
     for name, type_name in (
         ("Warwickshire Pupil Referral Service North", "Pupil referral unit"),
         (f"{builder.unused_feature(features)} Centre", "Academy alternative provision converter"),
@@ -502,14 +471,14 @@ def _add_home_schools(builder: _Builder) -> None:
             religious="Does not apply",
             deprivation=1.5,
         )
-    for name, town_name, type_name in HOME_COLLEGES:
-        town = next(t for t in la.towns if t.name == town_name)
+    for college in read_table("colleges"):
+        town = next(t for t in la.towns if t.name == college["town"])
         builder.add(
             la,
             town,
-            name=name,
+            name=college["name"],
             kind="fe",
-            type_name=type_name,
+            type_name=college["type_name"],
             religious="Does not apply",
             deprivation=1.0,
         )

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from dagster_project.demo import targets
+from mash_demo import targets
 
 CONTACT_COLUMNS = (
     "contact_id",

@@ -11,23 +11,23 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from dagster_project.demo import messy, targets
-from dagster_project.demo.name_stems import name_stem
-from dagster_project.demo.places import OUT_OF_COUNTY
-from dagster_project.demo.stratified import (
+from mash_demo import messy, targets
+from mash_demo.name_stems import name_stem
+from mash_demo.places import OUT_OF_COUNTY
+from mash_demo.stratified import (
     apportion,
     assign_labels,
     categorical,
     stochastic_round,
     weighted_choice_without_replacement,
 )
-from dagster_project.demo.term_calendar import (
+from mash_demo.term_calendar import (
     academic_year,
     month_day_weights,
     month_share,
     next_month,
 )
-from dagster_project.demo.world import DISTRICTS, World
+from mash_demo.world import DISTRICTS, World
 
 AGENCY_TYPES = tuple(targets.AGENCY_TYPE_TOTALS)
 NON_SCHOOL_TYPES = tuple(t for t in AGENCY_TYPES if t != targets.SCHOOLS) + (

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dagster_project.demo import extracts, gias, targets, truth
-from dagster_project.demo.calls import generate_calls
-from dagster_project.demo.contacts import Trial, generate_contacts, month_key
-from dagster_project.demo.term_calendar import month_starts, previous_month
-from dagster_project.demo.world import World, build_world
+from mash_demo import extracts, gias, targets, truth
+from mash_demo.calls import generate_calls
+from mash_demo.contacts import Trial, generate_contacts, month_key
+from mash_demo.term_calendar import month_starts, previous_month
+from mash_demo.world import World, build_world
 
 TRIAL_START = date(2019, 9, 1)
 REGISTER_FILE = "schools/edubasealldata20200401.csv"

@@ -10,66 +10,21 @@ from functools import lru_cache
 
 import numpy as np
 
-# Warwickshire term dates (first and last day of each half term).
-_TERMS = {
-    2017: (
-        ("2017-09-05", "2017-10-20"),
-        ("2017-10-30", "2017-12-20"),
-        ("2018-01-03", "2018-02-09"),
-        ("2018-02-19", "2018-03-29"),
-        ("2018-04-16", "2018-05-25"),
-        ("2018-06-04", "2018-07-20"),
-    ),
-    2018: (
-        ("2018-09-04", "2018-10-26"),
-        ("2018-11-05", "2018-12-21"),
-        ("2019-01-07", "2019-02-15"),
-        ("2019-02-25", "2019-04-05"),
-        ("2019-04-23", "2019-05-24"),
-        ("2019-06-03", "2019-07-19"),
-    ),
-    2019: (
-        ("2019-09-03", "2019-10-25"),
-        ("2019-11-04", "2019-12-20"),
-        ("2020-01-06", "2020-02-14"),
-        ("2020-02-24", "2020-04-03"),
-        ("2020-04-20", "2020-05-22"),
-        ("2020-06-01", "2020-07-17"),
-    ),
-}
+from mash_demo.tables import read_table
 
-_BANK_HOLIDAYS = frozenset(
-    date.fromisoformat(d)
-    for d in (
-        "2017-08-28",
-        "2017-12-25",
-        "2017-12-26",
-        "2018-01-01",
-        "2018-03-30",
-        "2018-04-02",
-        "2018-05-07",
-        "2018-05-28",
-        "2018-08-27",
-        "2018-12-25",
-        "2018-12-26",
-        "2019-01-01",
-        "2019-04-19",
-        "2019-04-22",
-        "2019-05-06",
-        "2019-05-27",
-        "2019-08-26",
-        "2019-12-25",
-        "2019-12-26",
-        "2020-01-01",
-        "2020-04-10",
-        "2020-04-13",
-        "2020-05-08",
-        "2020-05-25",
-        "2020-08-31",
-        "2020-12-25",
-        "2020-12-28",
-    )
-)
+
+def _term_dates() -> dict[int, tuple[tuple[date, date], ...]]:
+    """Warwickshire's half terms (first and last day) by academic year, data/term_dates.csv."""
+    terms: dict[int, list[tuple[date, date]]] = {}
+    for row in read_table("term_dates"):
+        terms.setdefault(int(row["academic_year"]), []).append(
+            (date.fromisoformat(row["first_day"]), date.fromisoformat(row["last_day"]))
+        )
+    return {year: tuple(halves) for year, halves in terms.items()}
+
+
+_TERMS = _term_dates()
+_BANK_HOLIDAYS = frozenset(date.fromisoformat(row["day"]) for row in read_table("bank_holidays"))
 
 # Relative activity on a (term weekday, holiday weekday, weekend or bank holiday).
 PROFILES = {
@@ -138,7 +93,7 @@ def _generic_terms(year: int) -> tuple[tuple[date, date], ...]:
 
 def _terms(year: int) -> tuple[tuple[date, date], ...]:
     if year in _TERMS:
-        return tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in _TERMS[year])
+        return _TERMS[year]
     return _generic_terms(year)
 
 

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from dagster_project import settings
-from dagster_project.demo import targets
-from dagster_project.demo.name_stems import name_stem
-from dagster_project.demo.phones import NumberBook, area_code, normalise
-from dagster_project.demo.places import HOME_DISTRICTS, OUT_OF_COUNTY
-from dagster_project.demo.propensity import school_weights
-from dagster_project.demo.schools import Register, build_register
+from mash_demo import targets
+from mash_demo.name_stems import name_stem
+from mash_demo.phones import NumberBook, area_code, normalise
+from mash_demo.places import HOME_DISTRICTS, OUT_OF_COUNTY
+from mash_demo.propensity import school_weights
+from mash_demo.schools import Register, build_register
 
 AGENCIES_SEED = settings.DBT_PROJECT_DIR / "seeds" / "agencies.csv"
 # Child's district categories, in the order of targets.DISTRICT_TOTALS.

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from dagster_project.demo import targets
-from dagster_project.demo.stratified import stratified_normal
+from mash_demo import targets
+from mash_demo.stratified import stratified_normal
 
 KIND_EFFECT = {"special": 0.8, "pru": 1.0, "independent": -3.2, "nursery": -2.5, "grammar": -0.6}
 COVENTRY = "331"

@@ -1,4 +1,5 @@
-"""A whole trial played on demo data with a planted effect, end to end through the pipeline.
+"""A whole trial played on demo data with a planted effect, end to end through the pipeline
+(driven from outside, through ``dagster_project.api``).
 
 Baseline extracts come from the demo generator; the pipeline ingests them, builds the marts
 and randomises; the generator then writes the trial months with the frozen arms and the
@@ -12,12 +13,18 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from dagster_project import settings
-from dagster_project.trial import assignment_store
-from dagster_project.trial.plan import TrialPlan, add_months, load_plan
+from dagster_project.api import (
+    TrialPlan,
+    add_months,
+    connect_read_only,
+    load_assignment,
+    load_plan,
+    materialize_all,
+)
+from mash_demo.generate import write_demo_extracts
 
 
 class SimulationError(RuntimeError):
@@ -44,9 +51,6 @@ def run_simulation(out: Path, planted: Planted, echo=print) -> pd.DataFrame:
 def play_trial(planted: Planted, echo=print) -> pd.DataFrame:
     """Generate, materialise, randomise, generate the trial, materialise, in the configured
     data and landing folders; return the results with a ``planted`` column."""
-    from dagster_project.demo.generate import write_demo_extracts
-    from dagster_project.pipeline import materialize_all
-
     plan = load_plan()
     landing, truth = settings.landing_dir(), settings.data_dir() / "demo_truth"
 
@@ -59,8 +63,8 @@ def play_trial(planted: Planted, echo=print) -> pd.DataFrame:
         end=_last_day(plan.baseline.end),
         scale=planted.scale,
     )
-    _materialise(materialize_all, echo, "baseline")
-    frozen = assignment_store.load(settings.trial_dir(), plan)
+    _materialise(echo, "baseline")
+    frozen = load_assignment(settings.trial_dir(), plan)
     if frozen is None:
         raise SimulationError(
             "The run made no assignment (see trial/assignment's metadata): is the baseline "
@@ -83,7 +87,7 @@ def play_trial(planted: Planted, echo=print) -> pd.DataFrame:
         phone_rate_ratio=planted.phone_rate_ratio,
         displacement_share=planted.displacement_share,
     )
-    _materialise(materialize_all, echo, "trial")
+    _materialise(echo, "trial")
     return _compare(plan, planted)
 
 
@@ -100,14 +104,14 @@ def _point_settings_at(out: Path) -> None:
         os.environ[settings.PSEUDONYM_KEY_ENV] = secrets.token_hex(32)
 
 
-def _materialise(materialize_all, echo, stage: str) -> None:
+def _materialise(echo, stage: str) -> None:
     echo(f"Materialising every asset ({stage}) ...")
     if not materialize_all():
         raise SimulationError(f"The {stage} run failed; see the log above.")
 
 
 def _compare(plan: TrialPlan, planted: Planted) -> pd.DataFrame:
-    with duckdb.connect(str(settings.warehouse_path()), read_only=True) as conn:
+    with connect_read_only(settings.warehouse_path()) as conn:
         results = conn.execute("select * from trial.results").df()
         if results.empty:
             raise SimulationError("trial.results is empty after the trial run.")

@@ -4,33 +4,12 @@ links file): Windows-1252, GIAS headers, dates as DD-MM-YYYY."""
 import numpy as np
 import pandas as pd
 
-from dagster_project.demo.schools import TYPE_GROUP, Register
+from mash_demo.schools import TYPE_GROUP, Register
+from mash_demo.tables import read_table
 
-TYPE_CODES = {
-    "Community school": 1,
-    "Voluntary aided school": 2,
-    "Voluntary controlled school": 3,
-    "Foundation school": 5,
-    "Community special school": 7,
-    "Other independent special school": 10,
-    "Other independent school": 11,
-    "Pupil referral unit": 14,
-    "Local authority nursery school": 15,
-    "Further education": 18,
-    "Sixth form centres": 19,
-    "Academy sponsor led": 28,
-    "Academy special converter": 33,
-    "Academy converter": 34,
-    "Free schools": 35,
-    "Academy alternative provision converter": 42,
-}
+TYPE_CODES = {row["type_name"]: int(row["type_code"]) for row in read_table("establishment_types")}
 GROUP_CODES = {
-    "Colleges": 1,
-    "Free Schools": 11,
-    "Independent schools": 3,
-    "Local authority maintained schools": 4,
-    "Special schools": 5,
-    "Academies": 10,
+    row["type_group"]: int(row["group_code"]) for row in read_table("establishment_type_groups")
 }
 STATUS_CODES = {"Open": 1, "Closed": 2, "Open, but proposed to close": 4}
 PHASES = {
@@ -47,31 +26,7 @@ PHASES = {
     "fe": ("16 plus", 16, 99),
 }
 PHASE_CODES = {"Not applicable": 0, "Nursery": 1, "Primary": 2, "Secondary": 4, "16 plus": 6}
-DISTRICT_CODES = {
-    "North Warwickshire": "E07000218",
-    "Nuneaton and Bedworth": "E07000219",
-    "Rugby": "E07000220",
-    "Stratford-on-Avon": "E07000221",
-    "Warwick": "E07000222",
-    "Coventry": "E08000026",
-    "Solihull": "E08000029",
-    "Birmingham": "E08000025",
-    "Hinckley and Bosworth": "E07000132",
-    "Harborough": "E07000131",
-    "Daventry": "E07000151",
-    "South Northamptonshire": "E07000155",
-    "Cherwell": "E07000177",
-    "West Oxfordshire": "E07000181",
-    "Cotswold": "E07000079",
-    "Redditch": "E07000236",
-    "Wychavon": "E07000238",
-    "Tamworth": "E07000199",
-    "Lichfield": "E07000194",
-    "Manchester": "E08000003",
-    "Maidstone": "E07000110",
-    "Winchester": "E07000094",
-    "Lincoln": "E07000138",
-}
+DISTRICT_CODES = {row["district"]: row["ons_code"] for row in read_table("districts")}
 
 
 def _gias_date(value) -> str:

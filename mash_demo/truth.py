@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dagster_project.demo.term_calendar import academic_year_label
+from mash_demo.term_calendar import academic_year_label
 
 CONTACTS_TRUTH = "contacts_truth.csv"
 CALLS_TRUTH = "calls_truth.csv"
