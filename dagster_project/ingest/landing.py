@@ -25,7 +25,7 @@ from dagster_project.ingest.reading import readable_csv
 from dagster_project.ingest.refusals import FileRefused
 from dagster_project.ingest.registered_numbers import AGENCIES_SEED, create_registered_numbers
 from dagster_project.ingest.sql_functions import register_sql_functions
-from dagster_project.ingest.warehouse import ensure_tables
+from dagster_project.ingest.raw_tables import ensure_tables
 
 UK_TIME = ZoneInfo("Europe/London")
 

@@ -10,14 +10,14 @@ from dagster_project.ingest.contracts import Contract
 from dagster_project.ingest.headers import map_headers
 from dagster_project.ingest.reading import ReadableCsv
 from dagster_project.ingest.sql_text import quoted, sql_string
-from dagster_project.ingest.staging import stage_file
+from dagster_project.ingest.scanning import stage_file
 from dagster_project.ingest.validation import (
     output_columns,
     problem_expression,
     rejected_value,
     typed_expressions,
 )
-from dagster_project.ingest.warehouse import PROVENANCE_COLUMNS, transaction
+from dagster_project.ingest.raw_tables import PROVENANCE_COLUMNS, transaction
 
 #: How many rejections of a file are reported back for logs and checks (all are audited).
 EXAMPLES_PER_FILE = 5

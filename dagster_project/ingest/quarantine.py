@@ -8,7 +8,7 @@ import duckdb
 
 from dagster_project import settings
 from dagster_project.ingest.audit import record_file, record_quarantine
-from dagster_project.ingest.warehouse import transaction
+from dagster_project.ingest.raw_tables import transaction
 
 
 def quarantine_file(

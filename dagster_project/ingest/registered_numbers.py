@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project import settings
-from dagster_project.ingest.staging import REGISTERED_NUMBERS_TABLE
+from dagster_project.ingest.scanning import REGISTERED_NUMBERS_TABLE
 
 AGENCIES_SEED = settings.DBT_PROJECT_DIR / "seeds" / "agencies.csv"
 
