@@ -2,23 +2,31 @@
 
 One row per non-blank record: ``source_row`` (the header being row 1), one trimmed text
 column per contract column (null when blank or absent from the file), the personal columns
-already pseudonymised, and the unknown columns as JSON in ``extra_columns``. Raw child ids
-and callers' numbers therefore never reach any table, not even a temporary one.
+already pseudonymised, and the kept extra columns as JSON in ``extra_columns``. Raw child
+ids and callers' numbers therefore never reach any table, not even a temporary one.
+
+Records DuckDB cannot parse (too many or too few values) are left out by its
+``store_rejects`` and listed, by line, in ``ingest_unparsed``; their text is not kept.
 """
 
-import re
+from collections.abc import Callable
 
 import duckdb
 
-from dagster_project.ingest.contracts import Column, ColumnType, Contract
+from dagster_project.ingest.contracts import Column, Contract
 from dagster_project.ingest.headers import HeaderMap
-from dagster_project.ingest.reading import ReadableCsv
-from dagster_project.ingest.refusals import FileRefused
-from dagster_project.ingest.sql_text import quoted, sql_string
-from dagster_project.ingest.validation import PHONE_OUTPUTS
+from dagster_project.ingest.pseudonyms import WHITE_SPACE
+from dagster_project.ingest.reading import FileRefused, ReadableCsv
+from dagster_project.warehouse import quoted, sql_string
 
-#: Normalised numbers of registered organisations (schools, agencies); see registered_numbers.
-REGISTERED_NUMBERS_TABLE = "ingest_registered_numbers"
+#: Each contract column's staged columns as (name, SQL) from the SQL of its trimmed text.
+StagedColumns = Callable[[Column, str], list[tuple[str, str]]]
+
+#: Rows that hold a NUL byte come from a damaged export: rejected whole.
+HAS_NUL_BYTE = "has_nul_byte"
+
+_REJECT_ERRORS = "ingest_reject_errors"
+_REJECT_SCANS = "ingest_reject_scans"
 
 
 def stage_file(
@@ -26,68 +34,80 @@ def stage_file(
     readable: ReadableCsv,
     contract: Contract,
     header_map: HeaderMap,
+    staged_columns: StagedColumns,
+    parameters: dict,
 ) -> None:
     width = len(readable.header)
     file_columns = [f"c{position}" for position in range(width)]
     staged = []
     for column in contract.columns:
         position = header_map.positions.get(column.name)
-        text = "CAST(NULL AS VARCHAR)" if position is None else f"nullif(trim(c{position}), '')"
-        staged += [f"{sql} AS {quoted(name)}" for name, sql in _staged_expressions(column, text)]
-    extras = ", ".join(
-        f"{sql_string(key)}, nullif(trim(c{position}), '')" for position, key in header_map.extras
-    )
+        text = "CAST(NULL AS VARCHAR)" if position is None else _trimmed(f"c{position}")
+        staged += [f"{sql} AS {quoted(name)}" for name, sql in staged_columns(column, text)]
+    kept = ", ".join(f"{sql_string(key)}, {_trimmed(f'c{pos}')}" for pos, key in header_map.kept)
     read_columns = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in file_columns) + "}"
+    for table in (_REJECT_ERRORS, _REJECT_SCANS):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
     statement = f"""
-        CREATE OR REPLACE TEMP TABLE ingest_staged AS
-        WITH records AS (
-            SELECT row_number() OVER () + 1 AS source_row, *
+            CREATE OR REPLACE TEMP TABLE ingest_read AS
+            SELECT row_number() OVER () AS record, {", ".join(staged)},
+                   {f"json_object({kept})" if kept else "'{}'::JSON"} AS extra_columns,
+                   contains(concat({", ".join(file_columns)}), chr(0)) AS {HAS_NUL_BYTE},
+                   trim(concat({", ".join(file_columns)}), '{WHITE_SPACE}') = '' AS is_blank
             FROM read_csv($path, header = true, columns = {read_columns}, auto_detect = false,
-                          delim = ',', quote = '"', escape = '"')
-        )
-        SELECT source_row, {", ".join(staged)},
-               {f"json_object({extras})" if extras else "'{}'::JSON"} AS extra_columns
-        FROM records
-        WHERE trim(concat({", ".join(file_columns)})) <> ''
+                          delim = $delimiter, quote = '"', escape = '"', store_rejects = true,
+                          rejects_table = '{_REJECT_ERRORS}', rejects_scan = '{_REJECT_SCANS}')
     """
+    # DuckDB refuses a parameter the statement does not use (a file with no personal column).
+    used = {name: value for name, value in parameters.items() if f"${name}" in statement}
     try:
-        conn.execute(statement, {"path": str(readable.path)})
-    except duckdb.InvalidInputException as error:
-        if "CSV Error" not in str(error):
-            raise
-        raise FileRefused(_csv_error_reason(str(error))) from None
+        conn.execute(
+            statement, {**used, "path": str(readable.path), "delimiter": readable.delimiter}
+        )
+        _number_rows(conn, readable.header_row)
+    finally:
+        for table in (_REJECT_ERRORS, _REJECT_SCANS):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _staged_expressions(column: Column, text: str) -> list[tuple[str, str]]:
-    if column.type is ColumnType.PERSON_ID:
-        return [(column.name, f"mash_pseudonym({text})")]
-    if column.type is ColumnType.PHONE:
-        number = f"mash_phone({text})"
-        registered = f"{number} IN (SELECT number FROM {REGISTERED_NUMBERS_TABLE})"
-        key_name, number_name = PHONE_OUTPUTS
-        return [
-            (key_name, f"mash_pseudonym({number})"),
-            (number_name, f"CASE WHEN {registered} THEN {number} END"),
-        ]
-    return [(column.name, text)]
+def _trimmed(column: str) -> str:
+    return f"nullif(trim({column}, '{WHITE_SPACE}'), '')"
 
 
-_LINE = re.compile(r"CSV Error on Line: (\d+)")
-_COLUMN_COUNTS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+def _number_rows(conn: duckdb.DuckDBPyConnection, header_row: int) -> None:
+    """Give each read record its row in the file; list the records DuckDB could not parse.
 
-
-def _csv_error_reason(message: str) -> str:
-    """DuckDB's CSV error, without the 'Original Line' it quotes (it may hold personal data)."""
-    line = _LINE.search(message)
-    counts = _COLUMN_COUNTS.search(message)
-    if "unterminated quote" in message:
-        what = "a quoted value is never closed"
-    elif counts:
-        what = f"a record has {counts.group(2)} values where the header row has {counts.group(1)}"
-    else:
-        what = "the file is not well-formed CSV"
-    where = f" (near line {line.group(1)})" if line else ""
-    return (
-        f"{what}{where}. Check the export's quotes, commas and line breaks, or export it "
-        "again, and drop the file again."
-    )
+    DuckDB numbers the header line 1 and counts a quoted line break as part of its record;
+    read records are those lines in order, less the unparsed ones.
+    """
+    unterminated = conn.execute(
+        f"SELECT min(line) FROM {_REJECT_ERRORS} WHERE error_message ILIKE '%unterminated quote%'"
+    ).fetchall()[0][0]
+    if unterminated is not None:
+        raise FileRefused(
+            f"a quoted value is never closed (near line {unterminated + header_row - 1}), so "
+            "nothing after it can be read. Check the export's quotes, delimiters and line "
+            "breaks, or export it again, and drop the file again."
+        )
+    offset = header_row - 1
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ingest_unparsed AS
+        SELECT line + {offset} AS source_row,
+               arg_min(error_type, column_idx) AS error_type,
+               arg_min(error_message, column_idx) AS error_message
+        FROM {_REJECT_ERRORS} GROUP BY line
+    """)
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ingest_staged AS
+        WITH lines AS (
+            SELECT line + {offset} AS source_row, row_number() OVER (ORDER BY line) AS record
+            FROM range(2, 2 + (SELECT count(*) FROM ingest_read)
+                          + (SELECT count(*) FROM ingest_unparsed)) AS lines(line)
+            WHERE line + {offset} NOT IN (SELECT source_row FROM ingest_unparsed)
+        )
+        SELECT lines.source_row, ingest_read.* EXCLUDE (record, is_blank)
+        FROM ingest_read JOIN lines USING (record)
+        WHERE NOT is_blank
+        ORDER BY source_row
+    """)
+    conn.execute("DROP TABLE ingest_read")
