@@ -22,6 +22,8 @@ import openpyxl
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 DELIMITERS = (",", ";", "\t", "|")
 
+#: How many rows DuckDB's sniffer reads to find the delimiter.
+SNIFF_SAMPLE_ROWS = 2048
 #: How far down an .xlsx sheet the header row is looked for, below title rows.
 XLSX_HEADER_SEARCH_ROWS = 10
 
@@ -100,7 +102,7 @@ def _sniffed_delimiter(path: Path) -> str:
         try:
             [(delimiter,)] = conn.execute(
                 "SELECT Delimiter FROM sniff_csv($path, header = true, all_varchar = true, "
-                "ignore_errors = true)",
+                f"ignore_errors = true, sample_size = {SNIFF_SAMPLE_ROWS})",
                 {"path": str(path)},
             ).fetchall()
         except duckdb.Error:

@@ -205,7 +205,11 @@ def check_staged(
         if problem is not None:
             problems.append((column, f"problem__{column.name}", problem))
         if column.type is ColumnType.TEXT:
-            too_long = f"length({given}) > {limits.free_text_max_chars}"
+            # strlen (bytes) is cheap and never less than length (characters).
+            too_long = (
+                f"strlen({given}) > {limits.free_text_max_chars} "
+                f"AND length({given}) > {limits.free_text_max_chars}"
+            )
             note = f"CASE WHEN {too_long} THEN {sql_string(limits.text_cut())} END"
             notes.append((column, f"note__{column.name}", note))
     nul_byte = f"CASE WHEN {HAS_NUL_BYTE} THEN {sql_string(NUL_BYTE)} END"
@@ -213,7 +217,9 @@ def check_staged(
     reasons = problems + notes
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE ingest_checked AS
-        WITH typed AS (SELECT *, {", ".join(typed)} FROM ingest_staged)
+        WITH typed AS (
+            SELECT * EXCLUDE (is_blank), {", ".join(typed)} FROM ingest_staged WHERE NOT is_blank
+        )
         SELECT *, {", ".join(f"{sql} AS {quoted(name)}" for _, name, sql in reasons)},
                coalesce({", ".join(quoted(name) for _, name, _ in problems)}) IS NOT NULL
                    AS is_rejected
