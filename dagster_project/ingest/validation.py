@@ -232,12 +232,14 @@ def check_staged(
         f"FROM ingest_checked WHERE {quoted(name)} IS NOT NULL"
         for column, name, _ in reasons
     ]
+    # DuckDB's column counts are quoted; its other messages are not (they may quote text).
+    again = ". Correct the export and drop the file again."
     selects.append(
         f"SELECT source_row, {sql_string(WHOLE_ROW)}, CAST(NULL AS VARCHAR), "
         f"CASE error_type WHEN 'TOO MANY COLUMNS' THEN {sql_string(TOO_MANY_VALUES)} "
-        f"WHEN 'MISSING COLUMNS' THEN {sql_string(TOO_FEW_VALUES)} "
-        f"ELSE {sql_string(UNREADABLE_ROW)} END "
-        "|| ' (' || error_message || '). Correct the export and drop the file again.', false "
+        f"|| ' (' || error_message || ')' "
+        f"WHEN 'MISSING COLUMNS' THEN {sql_string(TOO_FEW_VALUES)} || ' (' || error_message || ')' "
+        f"ELSE {sql_string(UNREADABLE_ROW)} END || {sql_string(again)}, false "
         "FROM ingest_unparsed"
     )
     conn.execute("CREATE OR REPLACE TEMP TABLE ingest_rejections AS " + " UNION ALL ".join(selects))
