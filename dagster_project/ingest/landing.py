@@ -201,7 +201,9 @@ def _skipped(
     return True
 
 
-def _names_required_columns(row: list[str], contract: Contract, aliases) -> bool:
+def _names_required_columns(
+    row: list[str], contract: Contract, aliases: dict[str, KindAliases]
+) -> bool:
     names = {aliases[contract.kind].columns.get(header_key(cell)) for cell in row}
     return all(column.name in names for column in contract.columns if column.required)
 
