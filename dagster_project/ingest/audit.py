@@ -1,10 +1,15 @@
-"""Writing and reading the audit trail of landing files (audit.loaded_files and friends)."""
+"""The audit trail of landing files: loaded_files, rejected_rows and quarantined_files."""
 
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
+
+from dagster_project import settings
+from dagster_project.warehouse import transaction
 
 
 @dataclass(frozen=True)
@@ -38,26 +43,78 @@ def record_file(
     rows_read: int | None = None,
     rows_loaded: int | None = None,
     rows_rejected: int | None = None,
+    extra_headers: list[str] | None = None,
 ) -> None:
     conn.execute(
         "INSERT INTO audit.loaded_files (file_name, kind, sha256, rows_read, rows_loaded, "
-        "rows_rejected, status, message, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [file_name, kind, sha256, rows_read, rows_loaded, rows_rejected, status, message, at],
+        "rows_rejected, status, message, loaded_at, extra_headers) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            file_name,
+            kind,
+            sha256,
+            rows_read,
+            rows_loaded,
+            rows_rejected,
+            status,
+            message,
+            at,
+            extra_headers,
+        ],
     )
 
 
-def record_quarantine(
+def record_rejections(
+    conn: duckdb.DuckDBPyConnection, *, file_name: str, kind: str, at: datetime
+) -> None:
+    """Every row of ``ingest_rejections`` (reasons and notes) into audit.rejected_rows."""
+    conn.execute(
+        "INSERT INTO audit.rejected_rows (file_name, kind, row_number, column_name, value, "
+        "reason, rejected_at) SELECT $file, $kind, source_row, column_name, value, reason, "
+        "$at FROM ingest_rejections ORDER BY source_row, column_name",
+        {"file": file_name, "kind": kind, "at": at},
+    )
+
+
+def quarantine_file(
     conn: duckdb.DuckDBPyConnection,
     *,
+    source: Path,
     file_name: str,
     kind: str,
     sha256: str,
     reason: str,
-    quarantine_path: str,
     at: datetime,
-) -> None:
-    conn.execute(
-        "INSERT INTO audit.quarantined_files (file_name, kind, sha256, reason, quarantine_path, "
-        "quarantined_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [file_name, kind, sha256, reason, quarantine_path, at],
-    )
+) -> Path:
+    """Move ``source`` to ``quarantine/<kind>/`` and record why, all or nothing."""
+    folder = settings.quarantine_dir() / kind
+    target = folder / source.name
+    if target.exists():
+        target = folder / f"{source.stem}.{sha256[:12]}{source.suffix}"
+    with transaction(conn):
+        record_file(
+            conn,
+            file_name=file_name,
+            kind=kind,
+            sha256=sha256,
+            status="quarantined",
+            message=reason,
+            at=at,
+        )
+        conn.execute(
+            "INSERT INTO audit.quarantined_files (file_name, kind, sha256, reason, "
+            "quarantine_path, quarantined_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [file_name, kind, sha256, reason, str(target), at],
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.move(source, target)
+        target.with_name(target.name + ".reason.txt").write_text(
+            f"File: {file_name}\n"
+            f"SHA-256: {sha256}\n"
+            f"Refused: {at.isoformat(sep=' ', timespec='seconds')}\n"
+            f"Reason: {reason}\n\n"
+            "Nothing in this file was loaded. It was moved here from the landing folder;\n"
+            "once the problem is fixed, drop the corrected file into the landing folder.\n",
+            encoding="utf-8",
+        )
+    return target

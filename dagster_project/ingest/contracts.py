@@ -1,7 +1,8 @@
 """The column contract of each landing kind: the headers it reads and what they become.
 
-The extract contract (``/shared/spec/extracts.md``) names the headers; docs/raw-layer.md
-names the raw columns. The SQL that converts and validates each type is in ``validation``.
+The extract contract names the headers (config/column_aliases.yml adds other names for
+them); docs/raw-layer.md names the raw columns. The SQL that converts and validates each
+type is in ``validation``.
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,10 @@ class ColumnType(Enum):
     LENIENT_DECIMAL = "lenient_decimal"
     PERSON_ID = "person_id"
     PHONE = "phone"
+
+
+#: The phone column becomes a pseudonym for every caller and the number for organisations.
+PHONE_OUTPUTS = ("caller_key", "caller_number")
 
 
 @dataclass(frozen=True)

@@ -1,38 +1,68 @@
 """Turning a landing file into a UTF-8 CSV that DuckDB's ``read_csv`` can scan.
 
-DuckDB reads UTF-8 only (its encodings and excel extensions are not available), so a file
-with a byte order mark or in Windows-1252 is transcoded, and the first sheet of an .xlsx
-workbook is written out as CSV, into a private temporary folder removed after loading.
+DuckDB reads UTF-8 (its encodings and excel extensions are not available), so a file with
+a byte order mark (UTF-8 or UTF-16) or in Windows-1252 is transcoded, and the first sheet
+of an .xlsx workbook is written out as CSV, into a private temporary folder removed after
+loading. The delimiter (comma, semicolon, tab or pipe) is found by DuckDB's CSV sniffer.
 """
 
 import codecs
 import csv
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+import duckdb
 import openpyxl
 
-from dagster_project.ingest.refusals import FileRefused
-
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
+DELIMITERS = (",", ";", "\t", "|")
+
+#: How many rows DuckDB's sniffer reads to find the delimiter.
+SNIFF_SAMPLE_ROWS = 2048
+#: How far down an .xlsx sheet the header row is looked for, below title rows.
+XLSX_HEADER_SEARCH_ROWS = 10
 
 _RE_EXPORT = "Export it again as CSV (UTF-8 or Windows-1252) or XLSX and drop it again."
+
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+#: Every byte but the C0 controls other than tab, line feed and carriage return, which text
+#: never holds: what is left after deleting these from a file is its control bytes.
+_TEXT_BYTES = bytes(set(range(256)) - (set(range(32)) - {9, 10, 13}))
+
+
+class FileRefused(Exception):
+    """A file that cannot be loaded at all; its message says what is wrong and what to do.
+
+    Messages never quote the file's content: it may hold personal data.
+    """
 
 
 @dataclass(frozen=True)
 class ReadableCsv:
     path: Path
     header: list[str]
+    delimiter: str
+    #: the file's row number of the header (a title row above it in a workbook moves it down)
+    header_row: int = 1
+
+
+HeaderTest = Callable[[list[str]], bool]
 
 
 @contextmanager
-def readable_csv(source: Path, content: bytes) -> Iterator[ReadableCsv]:
-    """A UTF-8 CSV with the content of ``source`` (whose bytes are ``content``)."""
+def readable_csv(
+    source: Path, content: bytes, is_header: HeaderTest | None = None
+) -> Iterator[ReadableCsv]:
+    """A UTF-8 CSV with the content of ``source`` (whose bytes are ``content``).
+
+    ``is_header`` says whether a workbook row is the header row (title rows above it are
+    skipped); without it, or when no row passes, the header is row 1.
+    """
     suffix = source.suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
         raise FileRefused(
@@ -43,7 +73,7 @@ def readable_csv(source: Path, content: bytes) -> Iterator[ReadableCsv]:
         raise FileRefused("the file is empty. " + _RE_EXPORT)
     with tempfile.TemporaryDirectory(prefix="mash-ingest-") as temp_dir:
         if suffix == ".xlsx":
-            yield _xlsx_as_csv(content, Path(temp_dir) / "first_sheet.csv")
+            yield _xlsx_as_csv(content, Path(temp_dir) / "first_sheet.csv", is_header)
         else:
             yield _csv_as_utf8(source, content, Path(temp_dir) / "utf8.csv")
 
@@ -52,21 +82,49 @@ def _csv_as_utf8(source: Path, content: bytes, target: Path) -> ReadableCsv:
     text, transcoded = _decode(content)
     if not text.strip():
         raise FileRefused("the file is empty. " + _RE_EXPORT)
+    path = source
+    if transcoded:
+        target.write_text(text, encoding="utf-8", newline="")
+        path = target
+    delimiter = _sniffed_delimiter(path)
     try:
-        header = next(csv.reader(io.StringIO(text)))
+        header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as error:
         raise FileRefused(
             f"the header row (row 1) is not valid CSV ({error}). " + _RE_EXPORT
         ) from None
-    if transcoded:
-        target.write_text(text, encoding="utf-8", newline="")
-        return ReadableCsv(path=target, header=_checked_header(header))
-    return ReadableCsv(path=source, header=_checked_header(header))
+    return ReadableCsv(path=path, header=_checked_header(header), delimiter=delimiter)
+
+
+def _sniffed_delimiter(path: Path) -> str:
+    """DuckDB's sniffer's delimiter, bad rows aside; a comma when it cannot tell."""
+    with duckdb.connect() as conn:
+        try:
+            [(delimiter,)] = conn.execute(
+                "SELECT Delimiter FROM sniff_csv($path, header = true, all_varchar = true, "
+                f"ignore_errors = true, sample_size = {SNIFF_SAMPLE_ROWS})",
+                {"path": str(path)},
+            ).fetchall()
+        except duckdb.Error:
+            return ","
+    return delimiter if delimiter in DELIMITERS else ","
 
 
 def _decode(content: bytes) -> tuple[str, bool]:
-    """The file's text, and whether it differs from the bytes DuckDB would read."""
-    if b"\x00" in content:
+    """The file's text, and whether it differs from the bytes DuckDB would read.
+
+    A NUL byte on a data line is left for the row checks to reject; on the header line, or
+    with other control bytes in a file that is not UTF-8, it is binary data.
+    """
+    if content.startswith(_UTF16_BOMS):
+        try:
+            return content.decode("utf-16"), True
+        except UnicodeDecodeError as error:
+            raise FileRefused(
+                "the file starts with a UTF-16 byte order mark but byte "
+                f"{error.start} is not UTF-16. " + _RE_EXPORT
+            ) from None
+    if b"\x00" in content.split(b"\n", 1)[0]:
         raise FileRefused("the file holds binary data, so it is not a CSV file. " + _RE_EXPORT)
     if content.startswith(codecs.BOM_UTF8):
         try:
@@ -80,6 +138,8 @@ def _decode(content: bytes) -> tuple[str, bool]:
         return content.decode("utf-8"), False
     except UnicodeDecodeError:
         pass
+    if content.translate(None, _TEXT_BYTES):
+        raise FileRefused("the file holds binary data, so it is not a CSV file. " + _RE_EXPORT)
     try:
         return content.decode("cp1252"), True
     except UnicodeDecodeError as error:
@@ -89,7 +149,7 @@ def _decode(content: bytes) -> tuple[str, bool]:
         ) from None
 
 
-def _xlsx_as_csv(content: bytes, target: Path) -> ReadableCsv:
+def _xlsx_as_csv(content: bytes, target: Path, is_header: HeaderTest | None) -> ReadableCsv:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         try:
@@ -109,9 +169,22 @@ def _xlsx_as_csv(content: bytes, target: Path) -> ReadableCsv:
     if width == 0:
         raise FileRefused("the workbook's first sheet is empty. " + _RE_EXPORT)
     rows = [row[:width] + [""] * (width - len(row)) for row in rows]
+    header_index = next(
+        (
+            index
+            for index, row in enumerate(rows[:XLSX_HEADER_SEARCH_ROWS])
+            if is_header and is_header(row)
+        ),
+        0,
+    )
     with target.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
-    return ReadableCsv(path=target, header=_checked_header(rows[0]))
+        csv.writer(handle, lineterminator="\n").writerows(rows[header_index:])
+    return ReadableCsv(
+        path=target,
+        header=_checked_header(rows[header_index]),
+        delimiter=",",
+        header_row=header_index + 1,
+    )
 
 
 def _filled_width(row: list[str]) -> int:

@@ -2,14 +2,27 @@
 
 Each contract column yields typed output columns and, where its values can be wrong, a
 ``CASE`` expression giving the reason a row is rejected (null when the value is fine).
-Reasons never quote the value; the masked value is stored beside them in audit.rejected_rows.
+Free text longer than the limit is cut, with a note. Reasons never quote the value; the
+masked value is stored beside them in audit.rejected_rows. The limits are read from
+``config/ingest_limits.yml`` (``MASH_INGEST_LIMITS`` names another file).
 """
 
+import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 
-from dagster_project.ingest.contracts import Column, ColumnType
-from dagster_project.ingest.sql_text import quoted, sql_string
+import duckdb
+import yaml
+
+from dagster_project import settings
+from dagster_project.ingest.contracts import PHONE_OUTPUTS, Column, ColumnType, Contract
+from dagster_project.ingest.pseudonyms import phone_sql
+from dagster_project.ingest.scanning import HAS_NUL_BYTE
+from dagster_project.warehouse import quoted, sql_string
+
+LIMITS_ENV = "MASH_INGEST_LIMITS"
+DEFAULT_LIMITS = settings.PROJECT_ROOT / "config" / "ingest_limits.yml"
 
 MISSING = "a required value is missing. Fill it in at source and export the record again."
 UNPARSEABLE_DATETIME = (
@@ -24,9 +37,71 @@ NOT_WHOLE_NUMBER = "not a whole number. Correct it at source and export the reco
 NEGATIVE_SECONDS = (
     "a negative number of seconds. Check the telephone system's export and export the record again."
 )
+NUL_BYTE = (
+    "the row holds a NUL byte, a sign of a damaged export. Export the record again and drop "
+    "the file again."
+)
+WHOLE_ROW = "(whole row)"
+TOO_MANY_VALUES = "the row has more values than the header row has columns"
+TOO_FEW_VALUES = "the row has fewer values than the header row has columns"
+UNREADABLE_ROW = "the row cannot be read as CSV"
 
 _PERSONAL = (ColumnType.PERSON_ID, ColumnType.PHONE)
 _REJECTED_VALUE_MAX_CHARS = 200
+
+DATETIME_FORMATS = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+)
+GIAS_DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
+
+#: How many of a column's values are tried against every format to order the formats.
+FORMAT_SAMPLE_ROWS = 1000
+
+#: Dates before this are a two-digit year read as four digits: unparseable, not early.
+_EARLIEST_PLAUSIBLE = "TIMESTAMP '1900-01-01'"
+
+
+@dataclass(frozen=True)
+class Limits:
+    free_text_max_chars: int = 4000
+    earliest_date: date = date(2000, 1, 1)
+    max_duration_seconds: int = 24 * 60 * 60
+
+    def before_earliest(self) -> str:
+        return (
+            f"the date is before {self.earliest_date.isoformat()}, the earliest the pipeline "
+            "accepts (a placeholder such as 01/01/1900?). Correct the date at source and "
+            "export the record again."
+        )
+
+    def over_max_duration(self) -> str:
+        return (
+            f"more than {self.max_duration_seconds} seconds (24 hours when not configured): "
+            "not a real call. Check the telephone system's export and export the record again."
+        )
+
+    def text_cut(self) -> str:
+        return (
+            f"longer than {self.free_text_max_chars} characters: the first "
+            f"{self.free_text_max_chars} were loaded and the rest cut. No action needed unless "
+            "the text matters."
+        )
+
+
+def load_limits(path: Path | None = None) -> Limits:
+    override = os.environ.get(LIMITS_ENV)
+    path = path or (Path(override).expanduser() if override else DEFAULT_LIMITS)
+    configured = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    return Limits(**(configured or {}))
 
 
 @dataclass(frozen=True)
@@ -51,9 +126,6 @@ _SQL_TYPES = {
     ColumnType.LENIENT_DECIMAL: "DOUBLE",
 }
 
-#: The phone column becomes a pseudonym for every caller and the number for organisations.
-PHONE_OUTPUTS = ("caller_key", "caller_number")
-
 
 def output_columns(column: Column) -> tuple[OutputColumn, ...]:
     if column.type is ColumnType.PHONE:
@@ -61,11 +133,125 @@ def output_columns(column: Column) -> tuple[OutputColumn, ...]:
     return (OutputColumn(column.name, _SQL_TYPES[column.type], not_null=column.required),)
 
 
-def typed_expressions(column: Column) -> list[tuple[OutputColumn, str]]:
+def _format_list(formats: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(sql_string(fmt) for fmt in formats) + "]"
+
+
+def _parsed_after_1900(text: str, formats: str) -> str:
+    parsed = f"try_strptime({text}, {formats})"
+    return f"CASE WHEN {parsed} >= {_EARLIEST_PLAUSIBLE} THEN {parsed} END"
+
+
+_MACROS = {
+    "mash_phone(number)": phone_sql("number"),
+    f"mash_datetime(text, formats := {_format_list(DATETIME_FORMATS)})": _parsed_after_1900(
+        "text", "formats"
+    ),
+    "mash_gias_date(text)": (
+        f"CAST({_parsed_after_1900('text', _format_list(GIAS_DATE_FORMATS))} AS DATE)"
+    ),
+    "mash_integer(text)": (
+        "CASE WHEN regexp_full_match(text, '[+-]?[0-9]+') THEN try_cast(text AS INTEGER) END"
+    ),
+}
+
+
+def register_sql_functions(conn: duckdb.DuckDBPyConnection) -> None:
+    """The conversions as temporary macros of this connection; safe to call again.
+
+    - ``mash_phone(text)``: the phone-number rule (``pseudonyms.phone_sql``).
+    - ``mash_datetime(text[, formats := [...]])``: the contract's datetime formats, tried
+      in the order given (UK day first, or ISO 8601).
+    - ``mash_gias_date(text)``: GIAS dates (``DD-MM-YYYY``; also the forms a spreadsheet
+      re-save produces).
+    - ``mash_integer(text)``: a whole number written as one, else null ("12.5", "SUPP").
+    """
+    for signature, body in _MACROS.items():
+        conn.execute(f"CREATE OR REPLACE TEMP MACRO {signature} AS {body}")
+
+
+def datetime_formats(conn: duckdb.DuckDBPyConnection, column: str) -> list[str]:
+    """The contract's datetime formats, those the file's first values use first (most
+    used first): each value is then parsed by its file's format at the first try."""
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE try_strptime(v, {sql_string(fmt)}) IS NOT NULL)"
+        for fmt in DATETIME_FORMATS
+    )
+    [row] = conn.execute(
+        f"SELECT {counts} FROM (SELECT {quoted(column)} AS v FROM ingest_staged "
+        f"WHERE {quoted(column)} IS NOT NULL LIMIT {FORMAT_SAMPLE_ROWS})"
+    ).fetchall()
+    order = sorted(range(len(DATETIME_FORMATS)), key=lambda index: (-row[index], index))
+    return [DATETIME_FORMATS[index] for index in order]
+
+
+def check_staged(
+    conn: duckdb.DuckDBPyConnection, contract: Contract, now: datetime, limits: Limits
+) -> None:
+    """Typed values and rejection reasons of the staged rows, as temp tables:
+    ``ingest_checked`` (every staged row, ``is_rejected``) and ``ingest_rejections`` (one
+    row per reason, the file's unparsed lines included; ``is_note`` for a cut text)."""
+    typed, problems, notes = [], [], []
+    for column in contract.columns:
+        given = quoted(column.name)
+        formats = (
+            _format_list(datetime_formats(conn, column.name))
+            if column.type is ColumnType.DATETIME
+            else None
+        )
+        for output, sql in _typed_expressions(column, given, formats, limits):
+            typed.append(f"{sql} AS {output.typed}")
+        problem = _problem_expression(column, now, limits)
+        if problem is not None:
+            problems.append((column, f"problem__{column.name}", problem))
+        if column.type is ColumnType.TEXT:
+            # strlen (bytes) is cheap and never less than length (characters).
+            too_long = (
+                f"strlen({given}) > {limits.free_text_max_chars} "
+                f"AND length({given}) > {limits.free_text_max_chars}"
+            )
+            note = f"CASE WHEN {too_long} THEN {sql_string(limits.text_cut())} END"
+            notes.append((column, f"note__{column.name}", note))
+    nul_byte = f"CASE WHEN {HAS_NUL_BYTE} THEN {sql_string(NUL_BYTE)} END"
+    problems.append((None, "problem__row", nul_byte))
+    reasons = problems + notes
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ingest_checked AS
+        WITH typed AS (
+            SELECT * EXCLUDE (is_blank), {", ".join(typed)} FROM ingest_staged WHERE NOT is_blank
+        )
+        SELECT *, {", ".join(f"{sql} AS {quoted(name)}" for _, name, sql in reasons)},
+               coalesce({", ".join(quoted(name) for _, name, _ in problems)}) IS NOT NULL
+                   AS is_rejected
+        FROM typed
+    """)
+    selects = [
+        f"SELECT source_row, {sql_string(column.header if column else WHOLE_ROW)} AS column_name, "
+        f"{_rejected_value(column)} AS value, {quoted(name)} AS reason, "
+        f"{'true' if name.startswith('note__') else 'false'} AS is_note "
+        f"FROM ingest_checked WHERE {quoted(name)} IS NOT NULL"
+        for column, name, _ in reasons
+    ]
+    # DuckDB's column counts are quoted; its other messages are not (they may quote text).
+    again = ". Correct the export and drop the file again."
+    selects.append(
+        f"SELECT source_row, {sql_string(WHOLE_ROW)}, CAST(NULL AS VARCHAR), "
+        f"CASE error_type WHEN 'TOO MANY COLUMNS' THEN {sql_string(TOO_MANY_VALUES)} "
+        f"|| ' (' || error_message || ')' "
+        f"WHEN 'MISSING COLUMNS' THEN {sql_string(TOO_FEW_VALUES)} || ' (' || error_message || ')' "
+        f"ELSE {sql_string(UNREADABLE_ROW)} END || {sql_string(again)}, false "
+        "FROM ingest_unparsed"
+    )
+    conn.execute("CREATE OR REPLACE TEMP TABLE ingest_rejections AS " + " UNION ALL ".join(selects))
+
+
+def _typed_expressions(
+    column: Column, given: str, formats: str | None, limits: Limits
+) -> list[tuple[OutputColumn, str]]:
     """Each output column with its SQL over the staged text column of the same name."""
-    given = quoted(column.name)
     conversions = {
-        ColumnType.DATETIME: f"mash_datetime({given})",
+        ColumnType.TEXT: f"left({given}, {limits.free_text_max_chars})",
+        ColumnType.DATETIME: f"mash_datetime({given}, formats := {formats})",
         ColumnType.GIAS_DATE: f"mash_gias_date({given})",
         ColumnType.WHOLE_NUMBER: f"mash_integer({given})",
         ColumnType.SECONDS: f"mash_integer({given})",
@@ -78,7 +264,7 @@ def typed_expressions(column: Column) -> list[tuple[OutputColumn, str]]:
     ]
 
 
-def problem_expression(column: Column, now: datetime) -> str | None:
+def _problem_expression(column: Column, now: datetime, limits: Limits) -> str | None:
     """Why a row's value in ``column`` is refused, or null; None when it cannot be wrong."""
     given = quoted(column.name)
     typed = output_columns(column)[0].typed
@@ -86,6 +272,9 @@ def problem_expression(column: Column, now: datetime) -> str | None:
     if column.type is ColumnType.DATETIME:
         checks.append((f"{typed} IS NULL", UNPARSEABLE_DATETIME))
         checks.append((f"{typed} > TIMESTAMP '{now.isoformat(sep=' ')}'", FUTURE_DATETIME))
+        checks.append(
+            (f"{typed} < DATE '{limits.earliest_date.isoformat()}'", limits.before_earliest())
+        )
     elif column.type is ColumnType.GIAS_DATE:
         checks.append((f"{typed} IS NULL", UNPARSEABLE_GIAS_DATE))
     elif column.type is ColumnType.WHOLE_NUMBER:
@@ -93,6 +282,7 @@ def problem_expression(column: Column, now: datetime) -> str | None:
     elif column.type is ColumnType.SECONDS:
         checks.append((f"{typed} IS NULL", NOT_WHOLE_NUMBER))
         checks.append((f"{typed} < 0", NEGATIVE_SECONDS))
+        checks.append((f"{typed} > {limits.max_duration_seconds}", limits.over_max_duration()))
     if not checks and not column.required:
         return None
     # A blank value is refused only when required; a check never sees a blank value.
@@ -101,8 +291,8 @@ def problem_expression(column: Column, now: datetime) -> str | None:
     return f"CASE WHEN {given} IS NULL THEN {on_blank} {whens} END"
 
 
-def rejected_value(column: Column) -> str:
+def _rejected_value(column: Column | None) -> str:
     """The value shown in audit.rejected_rows: personal data is never copied there."""
-    if column.type in _PERSONAL:
+    if column is None or column.type in _PERSONAL:
         return "CAST(NULL AS VARCHAR)"
     return f"left({quoted(column.name)}, {_REJECTED_VALUE_MAX_CHARS})"

@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 
 from dagster_project.matching.resolution import MATCH_COLUMNS, REVIEW_COLUMNS
+from dagster_project.warehouse import replace_table_from_frame, table_exists, transaction
 
 MATCHES_TABLE = "matching.agency_matches"
 REVIEW_TABLE = "audit.agency_match_review"
@@ -58,37 +59,12 @@ def write_outputs(
     connection: duckdb.DuckDBPyConnection, matches: pd.DataFrame, review: pd.DataFrame
 ) -> None:
     """Replace both tables in one transaction: readers see both old or both new."""
-    connection.execute("begin transaction")
-    try:
-        for table, columns, frame in (
-            (MATCHES_TABLE, MATCH_COLUMNS, matches),
-            (REVIEW_TABLE, REVIEW_COLUMNS, review),
-        ):
-            _replace_table(connection, table, columns, frame)
-        connection.execute("commit")
-    except Exception:
-        connection.execute("rollback")
-        raise
+    with transaction(connection):
+        replace_table_from_frame(connection, MATCHES_TABLE, MATCH_COLUMNS, matches)
+        replace_table_from_frame(connection, REVIEW_TABLE, REVIEW_COLUMNS, review)
 
 
 def _previous_matches(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
-    schema, table = MATCHES_TABLE.split(".")
-    [(exists,)] = connection.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()
-    return connection.sql(f"select * from {MATCHES_TABLE}").df() if exists else None
-
-
-def _replace_table(
-    connection: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], frame: pd.DataFrame
-) -> None:
-    schema = table.split(".")[0]
-    definition = ", ".join(f"{name} {kind}" for name, kind in columns.items())
-    connection.execute(f"create schema if not exists {schema}")
-    connection.execute(f"create or replace table {table} ({definition})")
-    connection.register("frame_to_write", frame[list(columns)])
-    try:
-        connection.execute(f"insert into {table} select * from frame_to_write")
-    finally:
-        connection.unregister("frame_to_write")
+    if not table_exists(connection, MATCHES_TABLE):
+        return None
+    return connection.sql(f"select * from {MATCHES_TABLE}").df()

@@ -9,8 +9,10 @@
     nullif(lower(trim(regexp_replace({{ expression }}, '\s+', ' ', 'g'))), '')
 {%- endmacro %}
 
-{#- Telephone number as ingestion normalises it (docs/raw-layer.md): digits only, a leading
-    44 or 0044, with or without a following (0), made 0: "+44 (0)1926 410410" -> "01926410410". -#}
+{#- Telephone number normalised (docs/raw-layer.md): digits only, a leading 44 or 0044, with or
+    without a following (0), made 0: "+44 (0)1926 410410" -> "01926410410". The one statement
+    of the rule: ingestion renders this macro too (dagster_project/ingest/pseudonyms.py), so
+    it must stay plain SQL over its argument. -#}
 {% macro normalise_phone(expression) -%}
     nullif(regexp_replace(regexp_replace({{ expression }}, '[^0-9]', '', 'g'), '^(00)?440?', '0'), '')
 {%- endmacro %}

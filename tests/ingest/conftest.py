@@ -10,10 +10,12 @@ import dagster as dg
 import duckdb
 import openpyxl
 import pytest
+import yaml
 
 from dagster_project import settings
 from dagster_project.defs.assets import ingestion
 from dagster_project.defs.resources import build_resources
+from dagster_project.ingest.headers import ALIASES_ENV, DEFAULT_ALIASES
 
 INGESTION_ASSETS = [ingestion.raw_schools_and_links, ingestion.raw_contacts, ingestion.raw_calls]
 
@@ -89,6 +91,13 @@ class IngestEnv:
     data_dir: Path
     landing: Path
     key_file: Path
+    aliases_file: Path
+
+    def keep_extra_columns(self, kind: str, headers: list[str]) -> None:
+        """As a council would: list extra headers whose values are kept in the alias file."""
+        aliases = yaml.safe_load(self.aliases_file.read_text())
+        aliases[kind]["keep"] = headers
+        self.aliases_file.write_text(yaml.safe_dump(aliases))
 
     def drop(self, relative: str, content: bytes) -> Path:
         """Put a file into the landing folder, as the council's systems would."""
@@ -153,7 +162,10 @@ def _environment(base: Path, monkeypatch: pytest.MonkeyPatch) -> IngestEnv:
         data_dir=base / "data",
         landing=base / "landing",
         key_file=base / "keys" / "pseudonym.key",
+        aliases_file=base / "column_aliases.yml",
     )
+    env.aliases_file.write_bytes(DEFAULT_ALIASES.read_bytes())
+    monkeypatch.setenv(ALIASES_ENV, str(env.aliases_file))
     monkeypatch.setenv(settings.DATA_DIR_ENV, str(env.data_dir))
     monkeypatch.setenv(settings.LANDING_DIR_ENV, str(env.landing))
     monkeypatch.setenv(settings.PSEUDONYM_KEY_FILE_ENV, str(env.key_file))

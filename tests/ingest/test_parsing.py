@@ -7,9 +7,8 @@ import pytest
 
 from dagster_project.ingest.contracts import CONTACTS, SCHOOLS
 from dagster_project.ingest.headers import header_key, map_headers
-from dagster_project.ingest.reading import readable_csv
-from dagster_project.ingest.refusals import FileRefused
-from dagster_project.ingest.sql_functions import register_sql_functions
+from dagster_project.ingest.reading import FileRefused, readable_csv
+from dagster_project.ingest.validation import register_sql_functions
 
 
 @pytest.fixture

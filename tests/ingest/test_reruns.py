@@ -6,7 +6,7 @@ import hashlib
 import duckdb
 
 from dagster_project import settings
-from dagster_project.ingest.warehouse import ensure_tables
+from dagster_project.ingest.raw_tables import ensure_tables
 
 
 def _warehouse_snapshot(env) -> dict[str, list[tuple]]:

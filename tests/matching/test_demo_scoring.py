@@ -144,7 +144,7 @@ def school_register(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     gias = read_extract(next(folder.glob("edubasealldata*.csv")))
     authorities = set(pd.read_csv(SEEDS / "local_authorities.csv", dtype=str)["la_code"])
     closed = pd.to_datetime(gias["closedate"], format="%d-%m-%Y", errors="coerce")
-    gias = gias[gias["la(code)"].isin(authorities) & ~(closed < DATA_WINDOW_START)]
+    gias = gias[gias[header_key("LA (code)")].isin(authorities) & ~(closed < DATA_WINDOW_START)]
     schools = pd.DataFrame(
         {
             "urn": gias["urn"].astype(int),

@@ -1,7 +1,6 @@
-"""The raw and audit tables ingestion writes (docs/raw-layer.md), created when missing."""
+"""The raw and audit tables ingestion writes (docs/raw-layer.md), and loading into them."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from datetime import datetime
 
 import duckdb
 
@@ -21,7 +20,7 @@ _AUDIT_TABLES = {
         file_name VARCHAR NOT NULL, kind VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
         rows_read INTEGER, rows_loaded INTEGER, rows_rejected INTEGER,
         status VARCHAR NOT NULL CHECK (status IN ('loaded', 'quarantined', 'skipped')),
-        message VARCHAR, loaded_at TIMESTAMP NOT NULL
+        message VARCHAR, loaded_at TIMESTAMP NOT NULL, extra_headers VARCHAR[]
     """,
     "audit.rejected_rows": """
         file_name VARCHAR NOT NULL, kind VARCHAR NOT NULL, row_number INTEGER NOT NULL,
@@ -53,15 +52,24 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(_raw_table_ddl(contract))
     for table, columns in _AUDIT_TABLES.items():
         conn.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+    # Warehouses made before extra columns were recorded by name only.
+    conn.execute("ALTER TABLE audit.loaded_files ADD COLUMN IF NOT EXISTS extra_headers VARCHAR[]")
 
 
-@contextmanager
-def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """All or nothing: a failure inside rolls every statement back and is raised again."""
-    conn.begin()
-    try:
-        yield
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
+def insert_checked_rows(
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    *,
+    file_name: str,
+    sha256: str,
+    at: datetime,
+) -> None:
+    """The accepted rows of ``ingest_checked`` into the raw table, with their provenance."""
+    outputs = [output for column in contract.columns for output in output_columns(column)]
+    conn.execute(
+        f"INSERT INTO {contract.table} "
+        f"({', '.join([o.name for o in outputs] + [n for n, _ in PROVENANCE_COLUMNS])}) "
+        f"SELECT {', '.join(o.typed for o in outputs)}, extra_columns, $file, source_row, "
+        "$sha, $at FROM ingest_checked WHERE NOT is_rejected ORDER BY source_row",
+        {"file": file_name, "sha": sha256, "at": at},
+    )
