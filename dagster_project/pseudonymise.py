@@ -2,7 +2,8 @@
 
 The key comes from ``MASH_PSEUDONYM_KEY`` or from a key file outside the repository and
 the warehouse (``MASH_PSEUDONYM_KEY_FILE``, default ``~/.config/mash/pseudonym.key``).
-Without the key a pseudonym cannot be reversed or recomputed from a guessed id.
+Without the key a pseudonym cannot be reversed or recomputed from a guessed id. A key file
+inside the repository or the data folder is refused.
 
 The key is bound to the warehouse: the first load stores its fingerprint (an HMAC of a fixed
 label, which says nothing of the key) in ``audit.pseudonym_key``, and every later load checks
@@ -47,23 +48,28 @@ def _validated(key: str, where: str) -> bytes:
 
 def write_new_key_file(path: Path) -> None:
     """A fresh random key in a new file readable by its owner only; never overwrites."""
-    refuse_key_file_inside(path, settings.PROJECT_ROOT, "the repository")
+    refuse_misplaced_key_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_hex(32))
 
 
-def refuse_key_file_inside(path: Path, folder: Path, what: str) -> None:
-    if folder.resolve() in path.resolve().parents:
-        raise PseudonymKeyError(
-            f"The pseudonym key file {path} is inside {what}; put it elsewhere "
-            f"(set {settings.PSEUDONYM_KEY_FILE_ENV})."
-        )
+def refuse_misplaced_key_file(path: Path) -> None:
+    """A key beside what it protects would travel with every copy of it."""
+    for folder, what in (
+        (settings.PROJECT_ROOT, "the repository"),
+        (settings.configured_data_dir(), "the data folder"),
+    ):
+        if folder.resolve() in path.resolve().parents:
+            raise PseudonymKeyError(
+                f"The pseudonym key file {path} is inside {what}; put it elsewhere "
+                f"(set {settings.PSEUDONYM_KEY_FILE_ENV})."
+            )
 
 
 def read_key_file(path: Path) -> bytes:
-    refuse_key_file_inside(path, settings.PROJECT_ROOT, "the repository")
+    refuse_misplaced_key_file(path)
     if not path.is_file():
         raise MissingPseudonymKey(
             f"No pseudonym key: {settings.PSEUDONYM_KEY_ENV} is not set and there is no key "
