@@ -147,6 +147,11 @@ def query(sql: str, as_csv: bool, as_json: bool) -> None:
         write(result, columns)
     except duckdb.Error as error:
         raise click.ClickException(f"The query failed: {error}") from error
+    except BrokenPipeError:
+        # The reader stopped early (`mash query ... | head`): no traceback, and no second
+        # error when Python flushes stdout on exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
     finally:
         con.close()
 

@@ -220,14 +220,14 @@ def rotate_key_command(new_key_file: Path) -> None:
     point MASH_PSEUDONYM_KEY_FILE at NEW_KEY_FILE and run `mash run`.
     """
     new_key_file = new_key_file.expanduser().resolve()
-    logging.basicConfig(level=logging.WARNING)
+    # The scratch ingestion would repeat every warning the original loads gave.
+    log = logging.getLogger("mash.rotate_key")
+    log.setLevel(logging.ERROR)
     try:
         if not new_key_file.exists():
             write_new_key_file(new_key_file)
             click.echo(f"Wrote a new random key to {new_key_file} (mode 0600).")
-        rotation = rotate_key(
-            settings.warehouse_path(), new_key_file, logging.getLogger("mash.rotate_key")
-        )
+        rotation = rotate_key(settings.warehouse_path(), new_key_file, log)
     except (RotationError, PseudonymKeyError, MissingWarehouse) as error:
         raise click.ClickException(str(error)) from error
     counts = ", ".join(f"{table}: {rows} rows" for table, rows in rotation.rows.items())

@@ -203,3 +203,19 @@ def test_shell_opens_the_duckdb_cli_read_only_when_installed(published, tmp_path
 
     assert result.returncode == 0, result.stderr
     assert record.read_text().splitlines() == ["-readonly", str(published)]
+
+
+def test_query_stops_quietly_when_the_reader_stops(published):
+    """`mash query ... | head`: the reader closes the pipe after one line."""
+    process = subprocess.Popen(
+        [MASH, "query", "--csv", "SELECT * FROM range(2000000)"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+    )
+    assert process.stdout.readline() == b"range\r\n"
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=120)
+
+    assert process.returncode == 0, stderr
+    assert b"Traceback" not in stderr and b"Error" not in stderr
