@@ -75,6 +75,19 @@ _HAS_WORDS = "[A-Za-z]"
 IDENTIFIER_COLUMN = re.compile(
     r"(^|_)(id|key|urn|reference|code|file|file_name|path|sha256)$", re.IGNORECASE
 )
+#: The pipeline's own sentences (audit messages and reasons), whose long numbers are row
+#: counts and line numbers: not scanned for person ids.
+PIPELINE_TEXT_COLUMN = re.compile(r"(^|_)(message|reason)$", re.IGNORECASE)
+
+
+def _scanned_for(column: str) -> list[str]:
+    """The kinds of personal value a text column is scanned for."""
+    if IDENTIFIER_COLUMN.search(column):
+        return ["e-mail addresses"]
+    if PIPELINE_TEXT_COLUMN.search(column):
+        return [what for what in PERSONAL_VALUE_PATTERNS if what != "person ids"]
+    return list(PERSONAL_VALUE_PATTERNS)
+
 
 #: One row saying when and from which run the file was published.
 PUBLICATION_TABLE = ("audit", "publication")
@@ -251,25 +264,24 @@ def _value_condition(column: str, what: str) -> str:
 
 def _personal_values(con: duckdb.DuckDBPyConnection) -> list[str]:
     """One scan of each table: how many values of each text column match each pattern."""
-    text_columns: dict[tuple[str, str], list[str]] = {}
-    for schema, table, column in con.execute(
-        "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+    text_columns: dict[tuple[str, str, str], list[str]] = {}
+    for database, schema, table, column in con.execute(
+        "SELECT database_name, schema_name, table_name, column_name FROM duckdb_columns() "
         "WHERE NOT internal AND data_type = 'VARCHAR' ORDER BY schema_name, table_name, "
         "column_index"
     ).fetchall():
-        text_columns.setdefault((schema, table), []).append(column)
+        text_columns.setdefault((database, schema, table), []).append(column)
     problems = []
-    for (schema, table), names in text_columns.items():
+    for (database, schema, table), names in text_columns.items():
         counted = [
             (column, what, _value_condition(column, what))
             for column in names
-            for what in PERSONAL_VALUE_PATTERNS
-            if what == "e-mail addresses" or not IDENTIFIER_COLUMN.search(column)
+            for what in _scanned_for(column)
         ]
         counts = con.execute(
             "SELECT "
             + ", ".join(f"count(*) FILTER (WHERE {condition})" for _, _, condition in counted)
-            + f" FROM {quoted(schema)}.{quoted(table)}"
+            + f" FROM {quoted(database)}.{quoted(schema)}.{quoted(table)}"
         ).fetchone()
         problems += [
             f"{schema}.{table}.{column}: {count} value(s) hold what look like {what}"

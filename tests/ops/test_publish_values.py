@@ -94,6 +94,40 @@ def test_pseudonyms_and_record_ids_are_not_mistaken_for_personal_data(tmp_path):
     assert guard_violations(path) == []
 
 
+def test_counts_and_line_numbers_in_the_pipelines_own_sentences_pass(tmp_path):
+    path = tmp_path / "sentences.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA audit")
+        con.execute(
+            "CREATE TABLE audit.loaded_files AS SELECT 'calls/backfill_20100101.csv' AS "
+            "file_name, 'loaded 1234567 of 1234570 rows; 3 rejected' AS message"
+        )
+        con.execute(
+            "CREATE TABLE audit.quarantined_files AS SELECT 'a record has 9 values where the "
+            "header row has 10 (near line 2345678)' AS reason, "
+            "'/srv/mash/quarantine/calls/backfill_20100101.csv' AS quarantine_path"
+        )
+        con.execute(
+            "CREATE TABLE audit.rejected_rows AS SELECT 'talk_seconds' AS column_name, "
+            "'1000000000' AS value, 'a call of more than 24 hours' AS reason"
+        )
+    assert guard_violations(path) == []
+
+
+def test_the_pipelines_own_sentences_are_still_scanned_for_phones_and_e_mails(tmp_path):
+    path = tmp_path / "sentences.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA audit")
+        con.execute(
+            "CREATE TABLE audit.quarantined_files AS SELECT 'header 07700 900123 unknown' "
+            "AS reason UNION ALL SELECT 'header j@x.example.org unknown'"
+        )
+    assert sorted(guard_violations(path)) == [
+        "audit.quarantined_files.reason: 1 value(s) hold what look like UK phone numbers",
+        "audit.quarantined_files.reason: 1 value(s) hold what look like e-mail addresses",
+    ]
+
+
 def test_every_text_column_of_every_table_is_scanned(tmp_path):
     path = tmp_path / "many.duckdb"
     with duckdb.connect(str(path)) as con:
