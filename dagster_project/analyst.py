@@ -47,9 +47,9 @@ def published_file() -> Path:
     return path
 
 
-def _open_published() -> duckdb.DuckDBPyConnection:
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
     try:
-        return connect_read_only(published_file())
+        return connect_read_only(path)
     except MissingWarehouse as error:
         raise click.ClickException(str(error)) from error
 
@@ -139,7 +139,7 @@ def query(sql: str, as_csv: bool, as_json: bool) -> None:
     """
     if as_csv and as_json:
         raise click.UsageError("Choose one of --csv and --json.")
-    con = _open_published()
+    con = _open(published_file())
     try:
         result = con.execute(sql)
         columns = [name for name, *_ in result.description or []]
@@ -163,7 +163,7 @@ def shell() -> None:
     duckdb_cli = shutil.which("duckdb")
     if duckdb_cli:
         os.execv(duckdb_cli, [duckdb_cli, "-readonly", str(path)])
-    con = _open_published()
+    con = _open(path)
     banner = (
         f"Published warehouse {path} (read-only) is open as `con`.\n"
         'Try: con.sql("SHOW ALL TABLES").show()   or   con.sql("SELECT ...").df()'
