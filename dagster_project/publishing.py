@@ -4,6 +4,11 @@ The copy is built in a hidden file beside the published one, checked against the
 data guard, flushed to disk and renamed over ``published/mash.duckdb``. A reader that opened
 the old file keeps reading it (the old inode lives until its last handle closes); a reader
 that opens the path afterwards gets the new file. Nobody ever sees a half-written copy.
+
+The guard refuses inner-layer tables, columns named like personal data, and text values
+shaped like e-mail addresses, UK phone numbers, person ids or postcodes (RE2 patterns, so
+linear in the text). A draft left by a killed publish is swept by the next one: publishing
+runs in the single-writer pool, so no other draft can be in the making.
 """
 
 import os
@@ -14,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from dagster_project.warehouse import quoted, sql_string
 
 PUBLISHED_SCHEMAS = ("marts", "trial", "audit")
 
@@ -36,6 +43,51 @@ FORBIDDEN_COLUMN = re.compile(
 )
 #: Table names of the pipeline's inner layers, wherever a model might have been put.
 FORBIDDEN_TABLE = re.compile(r"^(raw|stg|int)_", re.IGNORECASE)
+
+#: Tables of the published schemas that stay in the warehouse: the key binding is of use to
+#: ingestion only.
+NOT_PUBLISHED = {("audit", "pseudonym_key")}
+
+# Value patterns, in DuckDB's RE2 syntax. A match must stand alone: not inside a longer run
+# of letters and digits (a 64-hex-digit pseudonym, an agency id such as SCH125001).
+_BEFORE = "(^|[^0-9A-Za-z])"
+_AFTER = "([^0-9A-Za-z]|$)"
+_NATIONAL_NUMBER = r"[0-9]{2,4}\)?[ .-]?[0-9]{3,4}[ .-]?[0-9]{3,4}"
+#: What each pattern finds, and the pattern. Phone numbers as written in the UK: 01926 410410,
+#: (01926) 410410, 024 7655 1234, 07700 900123, 07700900123, +44 (0)1926 410410, 0044 7700 ...
+PERSONAL_VALUE_PATTERNS = {
+    "e-mail addresses": r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+    "UK phone numbers": (
+        rf"{_BEFORE}(\+44 ?(\(0\) ?)?|0044 ?(\(0\) ?)?|\(?0){_NATIONAL_NUMBER}{_AFTER}"
+    ),
+    # Case systems' person ids are commonly runs of digits; NHS numbers are 3-3-4 digits;
+    # unique pupil numbers a letter and 12 digits. Looked for only in values with words in
+    # them: a value of digits alone is a count or a number (a rejected duration).
+    "person ids": (
+        rf"{_BEFORE}([0-9]{{7,10}}|[0-9]{{3}}[ -][0-9]{{3}}[ -][0-9]{{4}}|[A-Za-z][0-9]{{12}})"
+        rf"{_AFTER}"
+    ),
+    "postcodes": rf"(?i){_BEFORE}[A-Z]{{1,2}}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{{2}}{_AFTER}",
+}
+_HAS_WORDS = "[A-Za-z]"
+#: Columns of record ids (contact_id, call_id, agency_id, child_key, school_urn, run_id),
+#: file names and digests, id-shaped by design: only scanned for e-mail addresses.
+IDENTIFIER_COLUMN = re.compile(
+    r"(^|_)(id|key|urn|reference|code|file|file_name|path|sha256)$", re.IGNORECASE
+)
+#: The pipeline's own sentences (audit messages and reasons), whose long numbers are row
+#: counts and line numbers: not scanned for person ids.
+PIPELINE_TEXT_COLUMN = re.compile(r"(^|_)(message|reason)$", re.IGNORECASE)
+
+
+def _scanned_for(column: str) -> list[str]:
+    """The kinds of personal value a text column is scanned for."""
+    if IDENTIFIER_COLUMN.search(column):
+        return ["e-mail addresses"]
+    if PIPELINE_TEXT_COLUMN.search(column):
+        return [what for what in PERSONAL_VALUE_PATTERNS if what != "person ids"]
+    return list(PERSONAL_VALUE_PATTERNS)
+
 
 #: One row saying when and from which run the file was published.
 PUBLICATION_TABLE = ("audit", "publication")
@@ -66,22 +118,16 @@ class Publication:
     path: Path
     published_at: datetime
     tables: tuple[PublishedTable, ...]
+    #: Drafts of killed publishes removed before this one was written.
+    swept_drafts: tuple[str, ...] = ()
 
     @property
     def total_rows(self) -> int:
         return sum(table.rows for table in self.tables)
 
 
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _published_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    schema_list = ", ".join(_literal(schema) for schema in PUBLISHED_SCHEMAS)
+    schema_list = ", ".join(sql_string(schema) for schema in PUBLISHED_SCHEMAS)
     rows = con.execute(
         f"""
         SELECT schema_name, table_name FROM duckdb_tables()
@@ -92,7 +138,11 @@ def _published_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]
         ORDER BY 1, 2
         """
     ).fetchall()
-    return [(schema, table) for schema, table in rows if (schema, table) != PUBLICATION_TABLE]
+    return [
+        (schema, table)
+        for schema, table in rows
+        if (schema, table) != PUBLICATION_TABLE and (schema, table) not in NOT_PUBLISHED
+    ]
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
@@ -115,11 +165,11 @@ def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> Publ
     kept = [c for c in columns if c not in dropped]
     if not kept:
         return None
-    target = f"published.{_identifier(schema)}.{_identifier(table)}"
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{_identifier(schema)}")
+    target = f"published.{quoted(schema)}.{quoted(table)}"
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{quoted(schema)}")
     con.execute(
-        f"CREATE TABLE {target} AS SELECT {', '.join(map(_identifier, kept))} "
-        f"FROM warehouse.{_identifier(schema)}.{_identifier(table)}"
+        f"CREATE TABLE {target} AS SELECT {', '.join(map(quoted, kept))} "
+        f"FROM warehouse.{quoted(schema)}.{quoted(table)}"
     )
     (rows,) = con.execute(f"SELECT count(*) FROM {target}").fetchone()
     return PublishedTable(schema, table, rows, dropped)
@@ -128,7 +178,7 @@ def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> Publ
 def _write_publication_row(
     con: duckdb.DuckDBPyConnection, run_id: str, published_at: datetime, tables: list
 ) -> PublishedTable:
-    schema, table = map(_identifier, PUBLICATION_TABLE)
+    schema, table = map(quoted, PUBLICATION_TABLE)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS published.{schema}")
     con.execute(
         f"CREATE TABLE published.{schema}.{table} AS SELECT "
@@ -147,10 +197,10 @@ def copy_published_schemas(
         raise NothingToPublishError(f"There is no warehouse at {warehouse} to publish.")
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH {_literal(str(warehouse))} AS warehouse (READ_ONLY)")
+        con.execute(f"ATTACH {sql_string(str(warehouse))} AS warehouse (READ_ONLY)")
         con.execute(
-            f"ATTACH {_literal(str(target))} AS published "
-            f"(STORAGE_VERSION {_literal(PUBLISHED_STORAGE_VERSION)})"
+            f"ATTACH {sql_string(str(target))} AS published "
+            f"(STORAGE_VERSION {sql_string(PUBLISHED_STORAGE_VERSION)})"
         )
         # Views in the warehouse resolve their unqualified names against the warehouse.
         con.execute("USE warehouse")
@@ -172,7 +222,8 @@ def copy_published_schemas(
 
 
 def guard_violations(path: Path) -> list[str]:
-    """Every table or column in the DuckDB file at ``path`` that analysts must not see."""
+    """Every table, column or kind of text value in the DuckDB file at ``path`` that analysts
+    must not see. Values are never quoted: only where they are and what they look like."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         tables = con.execute(
@@ -182,6 +233,7 @@ def guard_violations(path: Path) -> list[str]:
         columns = con.execute(
             "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE NOT internal"
         ).fetchall()
+        value_problems = _personal_values(con)
     finally:
         con.close()
     problems = [
@@ -200,6 +252,42 @@ def guard_violations(path: Path) -> list[str]:
         for schema, table, column in columns
         if FORBIDDEN_COLUMN.search(column)
     ]
+    return problems + value_problems
+
+
+def _value_condition(column: str, what: str) -> str:
+    condition = f"regexp_matches({quoted(column)}, {sql_string(PERSONAL_VALUE_PATTERNS[what])})"
+    if what == "person ids":
+        condition += f" AND regexp_matches({quoted(column)}, {sql_string(_HAS_WORDS)})"
+    return condition
+
+
+def _personal_values(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One scan of each table: how many values of each text column match each pattern."""
+    text_columns: dict[tuple[str, str, str], list[str]] = {}
+    for database, schema, table, column in con.execute(
+        "SELECT database_name, schema_name, table_name, column_name FROM duckdb_columns() "
+        "WHERE NOT internal AND data_type = 'VARCHAR' ORDER BY schema_name, table_name, "
+        "column_index"
+    ).fetchall():
+        text_columns.setdefault((database, schema, table), []).append(column)
+    problems = []
+    for (database, schema, table), names in text_columns.items():
+        counted = [
+            (column, what, _value_condition(column, what))
+            for column in names
+            for what in _scanned_for(column)
+        ]
+        counts = con.execute(
+            "SELECT "
+            + ", ".join(f"count(*) FILTER (WHERE {condition})" for _, _, condition in counted)
+            + f" FROM {quoted(database)}.{quoted(schema)}.{quoted(table)}"
+        ).fetchone()
+        problems += [
+            f"{schema}.{table}.{column}: {count} value(s) hold what look like {what}"
+            for (column, what, _), count in zip(counted, counts, strict=True)
+            if count
+        ]
     return problems
 
 
@@ -211,9 +299,26 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _draft_pattern(destination: Path) -> re.Pattern:
+    return re.compile(rf"\.{re.escape(destination.name)}\.[0-9a-f]{{32}}\.tmp(\.wal)?")
+
+
+def sweep_drafts(destination: Path) -> tuple[str, ...]:
+    """Remove the drafts (and their WAL files) that killed publishes left beside
+    ``destination``; returns their names. Call only while no other publish can run."""
+    if not destination.parent.is_dir():
+        return ()
+    pattern = _draft_pattern(destination)
+    swept = sorted(p.name for p in destination.parent.iterdir() if pattern.fullmatch(p.name))
+    for name in swept:
+        (destination.parent / name).unlink(missing_ok=True)
+    return tuple(swept)
+
+
 def publish_warehouse(warehouse: Path, destination: Path, run_id: str) -> Publication:
     """Copy, guard and atomically swap in the analysts' file; the old file stays on any error."""
     destination.parent.mkdir(parents=True, exist_ok=True)
+    swept = sweep_drafts(destination)
     draft = destination.with_name(f".{destination.name}.{uuid.uuid4().hex}.tmp")
     published_at = datetime.now(UTC)
     try:
@@ -229,4 +334,4 @@ def publish_warehouse(warehouse: Path, destination: Path, run_id: str) -> Public
     finally:
         draft.unlink(missing_ok=True)
         draft.with_name(draft.name + ".wal").unlink(missing_ok=True)
-    return Publication(destination, published_at, tuple(tables))
+    return Publication(destination, published_at, tuple(tables), swept)

@@ -19,10 +19,19 @@ TRIAL_PLAN_ENV = "MASH_TRIAL_PLAN"
 LANDING_KINDS = ("contacts", "calls", "schools")
 
 
+#: The analysts' copy of the warehouse, within the data folder.
+PUBLISHED_FILE = Path("published") / "mash.duckdb"
+
+
+def configured_data_dir() -> Path:
+    """The data folder as configured, made absolute; neither created nor checked."""
+    return Path(os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "data").expanduser().resolve()
+
+
 def data_dir() -> Path:
     """The data folder, created if need be, made absolute and written back to the environment
     so that dbt subprocesses agree."""
-    path = Path(os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "data").expanduser().resolve()
+    path = configured_data_dir()
     path.mkdir(parents=True, exist_ok=True)
     os.environ[DATA_DIR_ENV] = str(path)
     return path
@@ -38,7 +47,7 @@ def warehouse_path() -> Path:
 
 
 def published_path() -> Path:
-    return data_dir() / "published" / "mash.duckdb"
+    return data_dir() / PUBLISHED_FILE
 
 
 def quarantine_dir() -> Path:

@@ -16,13 +16,17 @@ import re
 
 from rapidfuzz.utils import default_process
 
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# Every pattern here is linear in its input, since a referrer field may hold anything (a
+# megabyte pasted by mistake): a match can only start where a run of its characters starts
+# (the lookbehinds), and possessive quantifiers never give characters back.
+_EMAIL = re.compile(r"(?<![\w.+'-])[\w.+'-]++@[\w-]++(?:\.[\w-]++)+")
 _WEB_ADDRESS = re.compile(r"\b(?:https?://|www\.)\S+")
 # Nine or more digits, possibly broken by spaces, dots, dashes or brackets: a phone number.
-_PHONE = re.compile(r"(?:\+\s*)?\(?\d(?:[\s().-]*\d){8,}\)?")
+_PHONE = re.compile(r"(?:\+\s*+)?\(?(?<!\d)\d(?:[\s().-]*+\d){8,}\)?")
 # Where a referrer field joins its parts: "Mrs J Smith (DSL) - Abbey School", "Lead: ...".
 _SEPARATOR = re.compile(
-    r"\s+[-\u2013\u2014@]+\s+|[:;,()\[\]{}|/\\]|\s+(?:on behalf of|obo|via|at|from)\s+"
+    r"(?<!\s)\s++(?:[-\u2013\u2014@]++\s++|(?:on behalf of|obo|via|at|from)\s++)"
+    r"|[:;,()\[\]{}|/\\]"
 )
 _EDGE_PUNCTUATION = ".'\"`\u2018\u2019*-_#~!?"
 
@@ -71,14 +75,10 @@ ORGANISATION_WORDS = frozenset({
     "trust", "unit",
 })  # fmt: skip
 
-_ROLE = re.compile(
-    r"(?:(?:{mods})\s+)*(?:{roles})".format(
-        mods="|".join(ROLE_MODIFIERS),
-        roles="|".join(sorted(ROLE_PHRASES + CONTACT_LABELS, key=len, reverse=True)),
-    )
-)
-_LEADING_ROLE = re.compile(rf"^(?:{_ROLE.pattern})(?:\s+|$)")
-_TRAILING_ROLE = re.compile(rf"(?:^|\s+)(?:{_ROLE.pattern})$")
+#: Role phrases and contact labels as word tuples, and the longest of them in words.
+_ROLE_WORDS = frozenset(tuple(phrase.split()) for phrase in ROLE_PHRASES + CONTACT_LABELS)
+_LONGEST_ROLE = max(len(words) for words in _ROLE_WORDS)
+_MODIFIERS = frozenset(ROLE_MODIFIERS)
 
 
 def strip_people(text: str | None) -> str:
@@ -146,15 +146,47 @@ def clean_referrer_name(text: str | None) -> str:
 def _organisation_part(segment: str) -> str:
     words = [word.strip(_EDGE_PUNCTUATION) for word in segment.replace("-", " ").split()]
     words = _drop_titled_names([word for word in words if word])
-    text = " ".join(words)
-    previous = None
-    while text != previous:
-        previous = text
-        text = _LEADING_ROLE.sub("", text)
-        text = _TRAILING_ROLE.sub("", text)
-    if _is_initials_and_surname(text.split()):
+    words = _without_roles(words)
+    if _is_initials_and_surname(words):
         return ""
-    return text.strip()
+    return " ".join(words)
+
+
+def _without_roles(words: list[str]) -> list[str]:
+    """Remove roles ("deputy head teacher", "dsl") from both ends until neither end has one."""
+    start, end = 0, len(words)
+    while True:
+        leading = _leading_role_end(words, start, end)
+        if leading is not None:
+            start = leading
+        trailing = _trailing_role_start(words, start, end)
+        if trailing is not None:
+            end = trailing
+        if leading is None and trailing is None:
+            return words[start:end]
+
+
+def _leading_role_end(words: list[str], start: int, end: int) -> int | None:
+    """Where a role beginning at ``start`` (after any modifiers) ends, taking the longest."""
+    position = start
+    while position < end and words[position] in _MODIFIERS:
+        position += 1
+    for length in range(min(_LONGEST_ROLE, end - position), 0, -1):
+        if tuple(words[position : position + length]) in _ROLE_WORDS:
+            return position + length
+    return None
+
+
+def _trailing_role_start(words: list[str], start: int, end: int) -> int | None:
+    """Where the longest role ending at ``end``, with the modifiers before it, begins."""
+    earliest = None
+    for length in range(1, min(_LONGEST_ROLE, end - start) + 1):
+        if tuple(words[end - length : end]) in _ROLE_WORDS:
+            position = end - length
+            while position > start and words[position - 1] in _MODIFIERS:
+                position -= 1
+            earliest = position if earliest is None else min(earliest, position)
+    return earliest
 
 
 def _drop_titled_names(words: list[str]) -> list[str]:

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from dagster_project.matching.cleaning import (
@@ -94,3 +96,45 @@ def test_clean_referrer_name_strips_then_normalises():
     typed = "Mrs J Smith (DSL) - Abbey C of E Infant Sch"
     assert clean_referrer_name(typed) == normalise_name("Abbey CE Infant School")
     assert clean_referrer_name(None) == ""
+
+
+MEGABYTE = 1_000_000
+
+
+def _megabyte_of(unit: str) -> str:
+    return unit * -(-MEGABYTE // len(unit))
+
+
+#: Texts that made the old patterns backtrack (a run of one pattern's characters that never
+#: completes a match), and a realistic field repeated.
+LONG_TEXTS = {
+    "a run of word characters with no @": _megabyte_of("a"),
+    "a run of white space with no dash": "x" + _megabyte_of(" ") + "y",
+    "roles repeated, then a name": _megabyte_of("deputy dsl ") + "abbey",
+    "a name, then roles repeated": "abbey " + _megabyte_of("head teacher "),
+    "an address part with no domain": _megabyte_of("a.") + "@b",
+    "digits a few at a time": _megabyte_of("1 2 3 4 5 6 7 8 x "),
+    "a realistic field, repeated": _megabyte_of(
+        "Mrs J Smith (DSL) - Abbey C of E Infant Sch, tel 01926 412345 j.s@abbey.sch.uk "
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", LONG_TEXTS)
+def test_a_megabyte_goes_through_the_cleaner_in_linear_time(shape):
+    """About a second each, where the old patterns took hours (100 KB: 46 s). The bound is
+    generous: it tells linear from quadratic time on a busy machine, it is no benchmark."""
+    text = LONG_TEXTS[shape]
+    assert len(text) >= MEGABYTE
+
+    started = time.perf_counter()
+    cleaned = clean_referrer_name(text)
+    elapsed = time.perf_counter() - started
+
+    assert elapsed < 10, f"{shape}: {elapsed:.1f}s for {len(text):,} characters"
+    assert "@" not in cleaned and "01926" not in cleaned
+
+
+def test_contact_details_are_removed_wherever_they_stand():
+    typed = "a.jones@oakfield.example.sch.uk,Oakfield Junior School 07700 900123 (x@y.org)"
+    assert strip_people(typed) == "oakfield junior school"

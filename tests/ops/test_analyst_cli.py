@@ -64,6 +64,87 @@ def test_query_json(published):
     assert [(r["contact_id"], r["version"]) for r in rows] == _expected(published)
 
 
+@pytest.fixture
+def awkward(warehouse, add_table, run_publish) -> Path:
+    """A published table of cells a spreadsheet would run, and signed numbers."""
+    add_table(
+        warehouse,
+        "CREATE TABLE marts.awkward AS SELECT * FROM (VALUES "
+        "(1, '=HYPERLINK(\"http://example.org\")', -5, -2.5, '2017/18'), "
+        "(2, '+SUM(A1:A2)', 3, 0.5, 'St Mary''s'), (3, '-1+1', -1, -0.25, 'plain'), "
+        "(4, '@cmd', 0, 1.0, chr(9) || 'tabbed'), (5, chr(13) || 'cr', 7, 2.0, 'a=b')) "
+        "t(n, formula, signed, fraction, text)",
+    )
+    assert run_publish(warehouse).success
+    return settings.published_path()
+
+
+def test_query_csv_neutralises_formula_cells_and_keeps_numbers_numeric(awkward):
+    result = _mash("query", "--csv", "SELECT * FROM marts.awkward ORDER BY n")
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert rows[0] == ["n", "formula", "signed", "fraction", "text"]
+    assert [row[1] for row in rows[1:]] == [
+        '\'=HYPERLINK("http://example.org")',
+        "'+SUM(A1:A2)",
+        "'-1+1",
+        "'@cmd",
+        "'\rcr",
+    ]
+    assert [row[2] for row in rows[1:]] == ["-5", "3", "-1", "0", "7"]
+    assert [float(row[3]) for row in rows[1:]] == [-2.5, 0.5, -0.25, 1.0, 2.0]
+    assert [row[4] for row in rows[1:]] == ["2017/18", "St Mary's", "plain", "'\ttabbed", "a=b"]
+
+
+def test_query_json_writes_slashes_as_they_are(awkward):
+    result = _mash("query", "--json", "SELECT n, text FROM marts.awkward ORDER BY n")
+
+    assert result.exit_code == 0, result.output
+    assert '"2017/18"' in result.output
+    assert "\\/" not in result.output
+    assert [row["text"] for row in json.loads(result.output)][:2] == ["2017/18", "St Mary's"]
+
+
+def test_query_json_of_no_rows_is_an_empty_array(published):
+    result = _mash("query", "--json", "SELECT * FROM marts.fct_contacts WHERE false")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == []
+
+
+LARGE = "SELECT i, 'row ' || i AS label, i * 0.5 AS half FROM range(25000) t(i) ORDER BY i"
+
+
+@pytest.mark.parametrize("form", ["--csv", "--json", None])
+def test_query_streams_results_larger_than_a_batch(published, form):
+    result = _mash("query", *([form] if form else []), LARGE)
+
+    assert result.exit_code == 0, result.output
+    if form == "--csv":
+        rows = list(csv.DictReader(io.StringIO(result.output)))
+        values = [(int(r["i"]), r["label"], float(r["half"])) for r in rows]
+    elif form == "--json":
+        values = [(r["i"], r["label"], r["half"]) for r in json.loads(result.output)]
+    else:
+        lines = result.output.splitlines()
+        assert lines[0].split() == ["i", "label", "half"]
+        values = [(int(a), f"{b} {c}", float(d)) for a, b, c, d in map(str.split, lines[1:])]
+    assert values == [(i, f"row {i}", i * 0.5) for i in range(25000)]
+
+
+def test_query_with_a_mistyped_data_folder_creates_nothing(tmp_path, monkeypatch):
+    mistyped = tmp_path / "dta" / "mash"
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(mistyped))
+
+    result = _mash("query", "SELECT 1")
+
+    assert result.exit_code != 0
+    assert f"The data folder {mistyped} does not exist" in result.output
+    assert settings.DATA_DIR_ENV in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_query_without_a_published_file_says_how_to_make_one(data_dir):
     result = _mash("query", "SELECT 1")
 
@@ -122,3 +203,19 @@ def test_shell_opens_the_duckdb_cli_read_only_when_installed(published, tmp_path
 
     assert result.returncode == 0, result.stderr
     assert record.read_text().splitlines() == ["-readonly", str(published)]
+
+
+def test_query_stops_quietly_when_the_reader_stops(published):
+    """`mash query ... | head`: the reader closes the pipe after one line."""
+    process = subprocess.Popen(
+        [MASH, "query", "--csv", "SELECT * FROM range(2000000)"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+    )
+    assert process.stdout.readline() == b"range\r\n"
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=120)
+
+    assert process.returncode == 0, stderr
+    assert b"Traceback" not in stderr and b"Error" not in stderr

@@ -112,3 +112,19 @@ def test_without_a_warehouse_publish_fails_clearly(data_dir, run_publish):
     (failure,) = [e for e in result.all_events if e.is_step_failure]
     assert "There is no warehouse at" in failure.step_failure_data.error.message
     assert not settings.published_path().exists()
+
+
+def test_the_key_binding_stays_in_the_warehouse(
+    warehouse, run_publish, add_table, published_tables
+):
+    add_table(
+        warehouse,
+        "CREATE TABLE audit.pseudonym_key AS SELECT repeat('a', 64) AS fingerprint, "
+        "now() AS bound_at, 'first load' AS how",
+    )
+
+    assert run_publish(warehouse).success
+
+    tables = published_tables(settings.published_path())
+    assert "audit.loaded_files" in tables
+    assert "audit.pseudonym_key" not in tables

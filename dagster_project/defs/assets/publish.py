@@ -123,6 +123,7 @@ def _publication_metadata(publication: Publication, blocking_checks: int) -> dic
         "table_count": len(publication.tables),
         "total_rows": publication.total_rows,
         "blocking_checks_verified": blocking_checks,
+        "swept_drafts": MetadataValue.json(list(publication.swept_drafts)),
     }
 
 
@@ -170,6 +171,11 @@ def build_published_asset(upstream: Iterable) -> AssetsDefinition:
                 description=f"Not published; {destination} is unchanged. {error}",
                 allow_retries=False,
             ) from error
+        if publication.swept_drafts:
+            context.log.warning(
+                "Removed drafts left by an interrupted publish: "
+                + ", ".join(publication.swept_drafts)
+            )
         context.log.info(
             f"Published {len(publication.tables)} tables ({publication.total_rows} rows) "
             f"to {publication.path}"
