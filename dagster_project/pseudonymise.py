@@ -16,7 +16,6 @@ import hmac
 import os
 import secrets
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -50,9 +49,18 @@ def write_new_key_file(path: Path) -> None:
     """A fresh random key in a new file readable by its owner only; never overwrites."""
     refuse_misplaced_key_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_hex(32))
+    # Linked whole into place, so two first runs at once agree on one key and neither
+    # reads a half-written file.
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
 
 
 def refuse_misplaced_key_file(path: Path) -> None:
@@ -78,7 +86,6 @@ def read_key_file(path: Path) -> bytes:
     return _validated(path.read_text().strip(), str(path))
 
 
-@lru_cache(maxsize=4)
 def _key(env_key: str | None, key_file: str, create: bool) -> bytes:
     if env_key:
         return _validated(env_key, settings.PSEUDONYM_KEY_ENV)

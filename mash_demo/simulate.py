@@ -7,7 +7,6 @@ planted effect; the pipeline runs again and the results are set beside what was 
 """
 
 import os
-import secrets
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
@@ -92,16 +91,11 @@ def play_trial(planted: Planted, echo=print) -> pd.DataFrame:
 
 
 def _point_settings_at(out: Path) -> None:
-    """The simulation's own data folder; a throwaway pseudonym key unless one is set, since
-    the demo holds no real person's data."""
+    """The simulation's own data folder. The pseudonym key is the configured one, as for real
+    extracts: the warehouse is bound to it, so later runs on the same folder can load."""
     out.mkdir(parents=True, exist_ok=True)
     os.environ[settings.DATA_DIR_ENV] = str(out)
     os.environ.pop(settings.LANDING_DIR_ENV, None)
-    if not (
-        os.environ.get(settings.PSEUDONYM_KEY_ENV)
-        or os.environ.get(settings.PSEUDONYM_KEY_FILE_ENV)
-    ):
-        os.environ[settings.PSEUDONYM_KEY_ENV] = secrets.token_hex(32)
 
 
 def _materialise(echo, stage: str) -> None:

@@ -44,6 +44,7 @@ from dagster_project.ingest.validation import (
     load_limits,
     register_sql_functions,
 )
+from dagster_project.pseudonymise import check_key_binding
 from dagster_project.warehouse import transaction
 
 UK_TIME = ZoneInfo("Europe/London")
@@ -114,8 +115,9 @@ def _schools_or_links(header: Sequence[str]) -> Contract:
 
 def _prepare(conn: duckdb.DuckDBPyConnection, log: logging.Logger) -> _Run:
     ensure_tables(conn)
+    key = check_key_binding(conn)
     register_sql_functions(conn)
-    return _Run(conn, load_aliases(), load_limits(), key_pads(), log)
+    return _Run(conn, load_aliases(), load_limits(), key_pads(key), log)
 
 
 def _uk_now() -> datetime:
