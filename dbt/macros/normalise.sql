@@ -27,3 +27,24 @@
         when lower(trim({{ expression }})) in ('n', 'no', 'false', 'f', '0') then false
     end
 {%- endmacro %}
+
+{#- Free text with anything that can identify someone replaced by a placeholder: e-mail
+    addresses, telephone numbers (nine or more digits, spaces, dots, dashes or brackets
+    between them), UK postcodes and id-shaped tokens (three or more digits in one word).
+    DuckDB's regular expressions (RE2) run in time linear in the text. -#}
+{% macro scrub_identifiers(expression) -%}
+    regexp_replace(
+        regexp_replace(
+            regexp_replace(
+                regexp_replace(
+                    {{ expression }},
+                    '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+', '[email]', 'g'),
+                '\+?\(?\d([\s().-]{0,2}\d){8,}', '[phone]', 'g'),
+            '\b[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}\b', '[postcode]', 'g'),
+        '\b[A-Za-z]*\d{3,}[A-Za-z0-9]*\b', '[id]', 'g')
+{%- endmacro %}
+
+{#- Free text as the marts may carry it: cleaned (clean_text), then scrubbed (scrub_identifiers). -#}
+{% macro clean_free_text(expression) -%}
+    {{ scrub_identifiers(clean_text(expression)) }}
+{%- endmacro %}

@@ -97,7 +97,14 @@ def write_tables(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
             connection.execute(f"create schema if not exists {schema}")
         for table, columns in TABLES.items():
             connection.execute(f"create or replace table {table} ({columns})")
-            for row in rows_by_table.get(table, []):
+    append_rows(database, rows_by_table)
+
+
+def append_rows(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
+    """Insert the given rows into tables write_tables made (missing columns null)."""
+    with duckdb.connect(str(database)) as connection:
+        for table, rows in rows_by_table.items():
+            for row in rows:
                 if table.startswith("raw."):
                     row = {"source_sha256": "0" * 64, "loaded_at": "2019-06-01 00:00:00", **row}
                 names = ", ".join(row)
