@@ -4,11 +4,6 @@
     nullif(regexp_replace(lower(trim({{ expression }})), '[^a-z0-9]', '', 'g'), '')
 {%- endmacro %}
 
-{#- Referrer name as matching sees it: lower case, trimmed, runs of white space made one space. -#}
-{% macro referrer_name_key(expression) -%}
-    nullif(lower(trim(regexp_replace({{ expression }}, '\s+', ' ', 'g'))), '')
-{%- endmacro %}
-
 {#- Telephone number as ingestion normalises it (docs/raw-layer.md): digits only, a leading
     44 or 0044, with or without a following (0), made 0: "+44 (0)1926 410410" -> "01926410410". -#}
 {% macro normalise_phone(expression) -%}

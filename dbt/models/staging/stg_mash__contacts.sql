@@ -2,7 +2,8 @@
 -- through the reference seeds. A value a seed does not know falls into its bucket (channel
 -- 'other', agency type 'Unknown', referral read as not recorded) and is listed in
 -- audit.unmapped_values; it never stops the build. Free text is scrubbed of e-mail
--- addresses, telephone numbers, postcodes and ids (scrub_identifiers).
+-- addresses, telephone numbers, postcodes and ids (scrub_identifiers). Referrer free text
+-- stays in raw: the matching asset keys each raw row by the keyed hash of its name.
 with latest as (
     select *
     from {{ source('raw', 'contacts') }}
@@ -46,8 +47,6 @@ select
     coded.cin_code,
     coalesce(sources.agency_type, 'Unknown') as agency_type,
     coalesce(sources.in_scope, true) as in_scope,
-    {{ clean_text('coded.referrer_name') }} as referrer_name,
-    {{ referrer_name_key('coded.referrer_name') }} as referrer_name_key,
     {{ clean_free_text('coded.child_ethnicity') }} as child_ethnicity,
     {{ clean_free_text('coded.child_language') }} as child_language,
     {{ clean_free_text('coded.child_disability') }} as child_disability,
@@ -64,6 +63,7 @@ select
     {{ clean_text('coded.call_reference') }} as call_reference,
     coded.record_updated_at,
     coded.source_file,
+    coded.source_sha256,
     coded.source_row,
     coded.loaded_at
 from coded
