@@ -13,6 +13,7 @@ import click
 from dagster_project import settings
 from dagster_project.analyst import query, shell
 from dagster_project.key_rotation import rotate_key_command
+from dagster_project.withdraw import withdraw
 
 COMMANDS_GROUP = "mash.commands"
 EMPTY_LANDING_GROUP = "mash.empty_landing"
@@ -70,5 +71,5 @@ EMPTY_LANDING = next(iter(_plugins(EMPTY_LANDING_GROUP)), None)
 if EMPTY_LANDING is not None:
     run.params.extend(EMPTY_LANDING.params)
 
-for command in (*_plugins(COMMANDS_GROUP), query, shell, rotate_key_command):
+for command in (*_plugins(COMMANDS_GROUP), query, shell, rotate_key_command, withdraw):
     main.add_command(command)

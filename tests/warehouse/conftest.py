@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -125,6 +126,72 @@ def broken(data_dir: Path, good: Scenario, tmp_path_factory: pytest.TempPathFact
         selection=AssetSelection.assets("stg_mash__contacts") | AssetSelection.groups("marts"),
         prepare=lambda warehouse: raw_layer.write_tables(warehouse, fixture_data.broken_data()),
     )
+
+
+@pytest.fixture(scope="session")
+def unmapped(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+    """The good data plus a contact method no seed knows and identifiers typed into every
+    free-text field, built from empty."""
+    out = tmp_path_factory.mktemp("unmapped") / "warehouse.duckdb"
+    return _run(
+        data_dir,
+        None,
+        out,
+        prepare=lambda warehouse: raw_layer.write_tables(warehouse, fixture_data.unmapped_data()),
+    )
+
+
+def _write_loaded_files(warehouse: Path, rows_by_table: dict[str, list[dict]]) -> None:
+    """The raw rows, with raw.contacts accepting a row ingestion would refuse, and each
+    source file recorded in audit.loaded_files as ingestion records it."""
+    from dagster_project.ingest.audit import record_file
+    from dagster_project.ingest.raw_tables import ensure_tables
+
+    raw_layer.write_tables(warehouse, {})
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("alter table raw.contacts alter column child_key drop not null")
+    raw_layer.append_rows(warehouse, rows_by_table)
+    with duckdb.connect(str(warehouse)) as connection:
+        ensure_tables(connection)
+        files = connection.execute(
+            "select distinct source_file, 'contacts' from raw.contacts "
+            "union all select distinct source_file, 'calls' from raw.calls order by all"
+        ).fetchall()
+        for file_name, kind in files:
+            record_file(
+                connection,
+                file_name=file_name,
+                kind=kind,
+                sha256=file_name.encode().hex(),
+                status="loaded",
+                message="loaded",
+                at=datetime(2019, 8, 1),
+            )
+
+
+@pytest.fixture(scope="session")
+def bad_file(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+    """The good data plus one file whose row fails a blocking staging check."""
+    out = tmp_path_factory.mktemp("bad-file") / "warehouse.duckdb"
+    return _run(
+        data_dir,
+        None,
+        out,
+        prepare=lambda warehouse: _write_loaded_files(warehouse, fixture_data.bad_file_data()),
+    )
+
+
+@pytest.fixture(scope="session")
+def withdrawn(data_dir: Path, bad_file: Scenario, tmp_path_factory: pytest.TempPathFactory):
+    """The bad-file warehouse after ``withdraw_file`` took the bad file out, rebuilt."""
+    from dagster_project.withdraw import withdraw_file
+
+    def withdraw(warehouse: Path) -> None:
+        with duckdb.connect(str(warehouse)) as connection:
+            withdraw_file(connection, fixture_data.BAD_FILE)
+
+    out = tmp_path_factory.mktemp("withdrawn") / "warehouse.duckdb"
+    return _run(data_dir, bad_file.warehouse, out, prepare=withdraw)
 
 
 #: Checks run alone against a deliberately damaged school-month grid. (A failing check on

@@ -495,3 +495,70 @@ def broken_data() -> dict[str, list[dict]]:
         )
     )
     return data
+
+
+WHATSAPP_FILE = "contacts/contacts_2019_06.csv"
+SCRUB_CALLS_FILE = "calls/calls_2019_06.csv"
+#: Identifiers typed into free-text fields, and what each must never reach past raw.
+TYPED_IDENTIFIERS = ("07700 900123", "jo.bloggs@example.org", "CV34 4SA", "CHILD123456")
+
+
+def unmapped_data() -> dict[str, list[dict]]:
+    """The good data plus one contact by a method no seed knows ('WhatsApp'), and a contact
+    and a call with telephone numbers, e-mail addresses, postcodes and ids typed into every
+    free-text field."""
+    data = good_data()
+    phone, email, postcode, child_id = TYPED_IDENTIFIERS
+    typed = f"ring {phone} or mail {email}, {postcode}, re {child_id}"
+    data["raw.contacts"] += [
+        _contact(
+            "C20",
+            "2019-06-03 10:00",
+            "WhatsApp",
+            "2A",
+            "NFA",
+            WHATSAPP_FILE,
+            2,
+            referrer_name="Abbey Primary",
+        ),
+        _contact(
+            "C21",
+            "2019-06-04 10:00",
+            f"Phone {typed}",
+            f"School {typed}",
+            f"NFA {typed}",
+            WHATSAPP_FILE,
+            3,
+            referrer_name="Abbey Primary",
+            child_ethnicity=typed,
+            child_language=typed,
+            child_disability=typed,
+            child_district=typed,
+            responsible_team=f"MASH team {typed}",
+        ),
+    ]
+    data["raw.calls"].append(
+        _call(
+            "K21",
+            "2019-06-04 09:00",
+            "1",
+            SCRUB_CALLS_FILE,
+            2,
+            handling_team=f"MASH {typed}",
+            call_result=f"Answered {typed}",
+            call_outcome=f"Advice given {typed}",
+        )
+    )
+    return data
+
+
+BAD_FILE = "contacts/contacts_2019_07.csv"
+
+
+def bad_file_data() -> dict[str, list[dict]]:
+    """The good data plus a file whose one row has no child pseudonym: a blocking failure
+    that comes from that file's rows alone."""
+    data = good_data()
+    row = _contact("C30", "2019-07-01 10:00", "Phone", "2A", "NFA", BAD_FILE, 2)
+    data["raw.contacts"].append({**row, "child_key": None})
+    return data

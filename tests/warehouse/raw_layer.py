@@ -1,8 +1,17 @@
-"""Hand-built raw and matching tables, shaped exactly as docs/raw-layer.md describes."""
+"""Hand-built raw and matching tables, shaped exactly as docs/raw-layer.md describes.
+
+The matching tables are keyed as the matching asset keys them: by the keyed hash of the
+referrer name (with this module's test key), never the name.
+"""
 
 from pathlib import Path
 
 import duckdb
+
+from dagster_project.matching.referrer_keys import referrer_key, write_contact_referrers
+
+#: The pseudonymisation key these tables are hashed with.
+TEST_KEY = b"warehouse-test-key-" + b"k" * 32
 
 PROVENANCE = """
     extra_columns JSON,
@@ -72,7 +81,7 @@ TABLES = {
         {PROVENANCE}
     """,
     "matching.agency_matches": """
-        referrer_name_key VARCHAR,
+        referrer_key VARCHAR,
         agency_type VARCHAR,
         agency_id VARCHAR,
         school_urn INTEGER,
@@ -97,11 +106,24 @@ def write_tables(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
             connection.execute(f"create schema if not exists {schema}")
         for table, columns in TABLES.items():
             connection.execute(f"create or replace table {table} ({columns})")
-            for row in rows_by_table.get(table, []):
+    append_rows(database, rows_by_table)
+
+
+def append_rows(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
+    """Insert the given rows into tables write_tables made (missing columns null); a
+    match's referrer_name_key is stored as its referrer_key, and every raw contact row is
+    keyed in matching.contact_referrers."""
+    with duckdb.connect(str(database)) as connection:
+        for table, rows in rows_by_table.items():
+            for row in rows:
                 if table.startswith("raw."):
                     row = {"source_sha256": "0" * 64, "loaded_at": "2019-06-01 00:00:00", **row}
+                if "referrer_name_key" in row:
+                    name = row.pop("referrer_name_key")
+                    row = {"referrer_key": referrer_key(name, TEST_KEY), **row}
                 names = ", ".join(row)
                 placeholders = ", ".join("?" for _ in row)
                 connection.execute(
                     f"insert into {table} ({names}) values ({placeholders})", list(row.values())
                 )
+        write_contact_referrers(connection, TEST_KEY)

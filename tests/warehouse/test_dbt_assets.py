@@ -16,7 +16,7 @@ BEFORE_MATCHING = {
     "stg_gias__school_links",
     "stg_reference__agencies",
     "int_schools__successors",
-    "int_referrer_names",
+    "unmapped_values",
 }
 AFTER_MATCHING = {
     "int_contacts__matched",

@@ -1,5 +1,11 @@
 """Staging and intermediate models on the hand-built data set (see fixture_data)."""
 
+import duckdb
+
+from dagster_project.matching.referrer_keys import read_referrer_names
+
+from .raw_layer import TEST_KEY
+
 
 def _contacts(good, columns: str) -> dict[str, tuple]:
     rows = good.query(f"select contact_id, {columns} from staging.stg_mash__contacts")
@@ -79,11 +85,12 @@ def test_child_district_spelt_as_the_population_seed(good):
 
 
 def test_referrer_names_of_agency_contacts(good):
-    names = good.query(
-        "select referrer_name_key, agency_type, occurrences, cast(first_seen_at as varchar),"
-        " cast(last_seen_at as varchar) from intermediate.int_referrer_names"
-    )
-    by_key = {(key, agency_type): rest for key, agency_type, *rest in names}
+    """The names the matcher reads: from raw, per agency type of the staged contacts."""
+    with duckdb.connect(str(good.warehouse), read_only=True) as connection:
+        names = read_referrer_names(connection, TEST_KEY).names
+    names = names.astype({"first_seen_at": str, "last_seen_at": str})
+    columns = ["referrer_name_key", "agency_type", "occurrences", "first_seen_at", "last_seen_at"]
+    by_key = {(key, agency_type): rest for key, agency_type, *rest in names[columns].to_numpy()}
     assert set(by_key) == {
         ("mrs a smith (dsl) - abbey primary", "Schools"),
         ("brook secondary", "Schools"),

@@ -1,8 +1,9 @@
 """The dbt project as Dagster assets, in two halves around the Python matching asset.
 
-``dbt_staging_models`` builds the seeds, the staging models and the two intermediate models
-matching reads (``int_schools__successors``, ``int_referrer_names``); ``dbt_mart_models``
-builds everything that reads ``matching.agency_matches``. The asset graph is therefore
+``dbt_staging_models`` builds the seeds, the staging models and the intermediate model
+matching reads (``int_schools__successors``; it reads the referrer names from raw, for the
+staged contacts); ``dbt_mart_models`` builds everything that reads
+``matching.agency_matches``. The asset graph is therefore
 ingestion -> staging -> matching -> marts.
 
 Both run ``dbt build``, so dbt tests run as asset checks; dagster-dbt makes a test of

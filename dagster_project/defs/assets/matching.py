@@ -15,7 +15,7 @@ REVIEW_QUEUE_CHECK = "review_queue_share"
 #: Above this share of in-scope contacts waiting for review, the queue needs attention.
 REVIEW_QUEUE_WARN_SHARE = 0.05
 UPSTREAM = (
-    "int_referrer_names",
+    "stg_mash__contacts",
     "stg_gias__schools",
     "int_schools__successors",
     "stg_reference__agencies",
@@ -41,10 +41,12 @@ UPSTREAM = (
         )
     ],
     description=(
-        "Each distinct (referrer_name_key, agency_type) matched to a school (current URN) or "
-        "agency: analysts' overrides, exact names and aliases, then fuzzy matches within the "
-        "agency type. Writes matching.agency_matches and audit.agency_match_review together; "
-        "names matched before are reused while register, overrides and thresholds stand."
+        "Each distinct referrer name (read from raw.contacts) and agency type matched to a "
+        "school (current URN) or agency: analysts' overrides, exact names and aliases, then "
+        "fuzzy matches within the agency type. Writes matching.agency_matches and "
+        "matching.contact_referrers (keyed by the keyed hash of the name, no text) and "
+        "audit.agency_match_review together; names matched before are reused while "
+        "register, overrides and thresholds stand."
     ),
 )
 def agency_matches(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
@@ -61,7 +63,7 @@ def agency_matches(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
             previous_df=inputs.previous,
             matched_at=matched_at,
         )
-        write_outputs(connection, matches, review)
+        write_outputs(connection, matches, review, inputs.names)
     summary = match_summary(matches, review, inputs.names)
     summary["names_matched_this_run"] = int((matches["matched_at"] == matched_at).sum())
     context.log.info(

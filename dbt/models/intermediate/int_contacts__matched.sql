@@ -1,14 +1,23 @@
 {{ config(tags=['after_matching']) }}
--- Contacts with the agency their referrer was matched to. A school match is moved to the
--- school's current URN, and its agency id follows ('SCH' || current URN).
+-- Contacts with the agency their referrer was matched to, joined by the keyed hash of the
+-- referrer name (the matching asset keys each raw contact row; no name text comes here). A
+-- school match is moved to the school's current URN, and its agency id follows
+-- ('SCH' || current URN).
 with contacts as (
-    select * from {{ ref('stg_mash__contacts') }}
+    select
+        staged.*,
+        referrers.referrer_key
+    from {{ ref('stg_mash__contacts') }} as staged
+    left join {{ source('matching', 'contact_referrers') }} as referrers
+        on staged.source_file = referrers.source_file
+        and staged.source_sha256 = referrers.source_sha256
+        and staged.source_row = referrers.source_row
 ),
 
 -- Every resolved name, unmatched ones too, so that names awaiting review are flagged.
 matches as (
     select
-        referrer_name_key,
+        referrer_key,
         agency_type,
         match_method,
         case when match_method <> 'unmatched' then match_score end as match_score,
@@ -39,7 +48,7 @@ select
     contacts.cin_code,
     contacts.agency_type,
     contacts.in_scope,
-    contacts.referrer_name_key,
+    contacts.referrer_key,
     case
         when matches.school_urn is not null
             then 'SCH' || coalesce(successors.current_urn, matches.school_urn)
@@ -62,7 +71,7 @@ select
     contacts.record_updated_at
 from contacts
 left join matches
-    on contacts.referrer_name_key = matches.referrer_name_key
+    on contacts.referrer_key = matches.referrer_key
     and contacts.agency_type = matches.agency_type
 left join successors
     on matches.school_urn = successors.urn

@@ -1,5 +1,9 @@
 -- One row per contact: its latest version, with method, referrer type and outcome read
--- through the reference seeds.
+-- through the reference seeds. A value a seed does not know falls into its bucket (channel
+-- 'other', agency type 'Unknown', referral read as not recorded) and is listed in
+-- audit.unmapped_values; it never stops the build. Free text is scrubbed of e-mail
+-- addresses, telephone numbers, postcodes and ids (scrub_identifiers). Referrer free text
+-- stays in raw: the matching asset keys each raw row by the keyed hash of its name.
 with latest as (
     select *
     from {{ source('raw', 'contacts') }}
@@ -36,20 +40,19 @@ select
     cast(coded.contact_at as date) as contact_date,
     {{ month_start('coded.contact_at') }} as month_start,
     {{ academic_year('coded.contact_at') }} as academic_year,
-    {{ clean_text('coded.contact_method') }} as contact_method,
-    coalesce(methods.channel, 'unmapped') as channel,
-    {{ clean_text('coded.referrer_type') }} as referrer_type,
+    {{ clean_free_text('coded.contact_method') }} as contact_method,
+    coalesce(methods.channel, 'other') as channel,
+    methods.channel is not null as is_method_mapped,
+    {{ clean_free_text('coded.referrer_type') }} as referrer_type,
     coded.cin_code,
     coalesce(sources.agency_type, 'Unknown') as agency_type,
     coalesce(sources.in_scope, true) as in_scope,
-    {{ clean_text('coded.referrer_name') }} as referrer_name,
-    {{ referrer_name_key('coded.referrer_name') }} as referrer_name_key,
-    {{ clean_text('coded.child_ethnicity') }} as child_ethnicity,
-    {{ clean_text('coded.child_language') }} as child_language,
-    {{ clean_text('coded.child_disability') }} as child_disability,
-    coalesce(districts.district, {{ clean_text('coded.child_district') }}) as child_district,
-    {{ clean_text('coded.responsible_team') }} as responsible_team,
-    {{ clean_text('coded.contact_outcome') }} as outcome,
+    {{ clean_free_text('coded.child_ethnicity') }} as child_ethnicity,
+    {{ clean_free_text('coded.child_language') }} as child_language,
+    {{ clean_free_text('coded.child_disability') }} as child_disability,
+    coalesce(districts.district, {{ clean_free_text('coded.child_district') }}) as child_district,
+    {{ clean_free_text('coded.responsible_team') }} as responsible_team,
+    {{ clean_free_text('coded.contact_outcome') }} as outcome,
     outcomes.outcome_group,
     coalesce({{ parse_flag('coded.is_referral') }}, outcomes.is_referral, false) as is_referral,
     case
@@ -60,6 +63,7 @@ select
     {{ clean_text('coded.call_reference') }} as call_reference,
     coded.record_updated_at,
     coded.source_file,
+    coded.source_sha256,
     coded.source_row,
     coded.loaded_at
 from coded

@@ -1,4 +1,5 @@
--- One row per call: its latest version.
+-- One row per call: its latest version, free text scrubbed of e-mail addresses, telephone
+-- numbers, postcodes and ids (scrub_identifiers).
 with latest as (
     select *
     from {{ source('raw', 'calls') }}
@@ -14,11 +15,11 @@ select
     caller_key,
     {{ normalise_phone('caller_number') }} as caller_number,
     {{ clean_text('ivr_option') }} as ivr_option,
-    {{ clean_text('handling_team') }} as handling_team,
+    {{ clean_free_text('handling_team') }} as handling_team,
     wait_seconds,
     talk_seconds,
-    {{ clean_text('call_result') }} as call_result,
-    {{ clean_text('call_outcome') }} as call_outcome,
+    {{ clean_free_text('call_result') }} as call_result,
+    {{ clean_free_text('call_outcome') }} as call_outcome,
     record_updated_at,
     source_file,
     source_row,
