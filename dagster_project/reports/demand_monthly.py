@@ -5,7 +5,7 @@ import duckdb
 from dagster_project.reports import charts
 from dagster_project.reports.page import paragraph
 from dagster_project.reports.periods import academic_year_bounds, month_label
-from dagster_project.reports.publication import TOTAL, PublishedTable, publish, render_published
+from dagster_project.reports.suppressed_tables import TOTAL, PublishedTable, publish, render_published
 from dagster_project.reports.tables import Column, count
 from dagster_project.reports.warehouse import query
 

@@ -5,7 +5,7 @@ import duckdb
 from dagster_project.reports import demand_monthly, demand_schools, demand_sections
 from dagster_project.reports.page import Report, Section, paragraph, render_page
 from dagster_project.reports.periods import academic_year_bounds, month_label
-from dagster_project.reports.publication import TOTAL
+from dagster_project.reports.suppressed_tables import TOTAL
 from dagster_project.reports.tables import number, percent
 from dagster_project.reports.warehouse import query, require_tables
 

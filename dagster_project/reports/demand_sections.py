@@ -5,7 +5,7 @@ import pandas as pd
 
 from dagster_project.reports import charts
 from dagster_project.reports.page import bullet_list, paragraph
-from dagster_project.reports.publication import TOTAL, PublishedTable, publish, render_published
+from dagster_project.reports.suppressed_tables import TOTAL, PublishedTable, publish, render_published
 from dagster_project.reports.suppression import MINIMUM_COUNT, SUPPRESSED
 from dagster_project.reports.tables import (
     Column,

@@ -15,7 +15,7 @@ import pandas as pd
 from dagster_project.reports import charts
 from dagster_project.reports.page import bullet_list, paragraph
 from dagster_project.reports.periods import month_label
-from dagster_project.reports.publication import publish, render_published
+from dagster_project.reports.suppressed_tables import publish, render_published
 from dagster_project.reports.tables import Column, count, number, render_table
 from dagster_project.reports.trial_labels import given, row_labels
 from dagster_project.reports.warehouse import query

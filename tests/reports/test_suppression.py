@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.reports.publication import TOTAL, publish
+from dagster_project.reports.suppressed_tables import TOTAL, publish
 from dagster_project.reports.suppression import suppress_small_counts
 
 
