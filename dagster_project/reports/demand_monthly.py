@@ -5,15 +5,18 @@ import duckdb
 from dagster_project.reports import charts
 from dagster_project.reports.page import paragraph
 from dagster_project.reports.periods import academic_year_bounds, month_label
-from dagster_project.reports.suppressed_tables import TOTAL, PublishedTable, publish, render_published
+from dagster_project.reports.suppressed_tables import (
+    TOTAL,
+    SuppressedTable,
+    publish,
+    render_published,
+)
 from dagster_project.reports.tables import Column, count
-from dagster_project.reports.warehouse import query
 
 
 def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     start, end = academic_year_bounds(year)
-    frame = query(
-        connection,
+    frame = connection.execute(
         """
         with everyone as (
             select month_start, count(*) as contacts_and_referrals,
@@ -33,7 +36,7 @@ def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
         order by month_start
         """,
         [year, start, end],
-    )
+    ).df()
     if frame.empty:
         return paragraph("No monthly figures for this year.")
     months = list(frame["month_start"])
@@ -70,7 +73,7 @@ def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     return _seasonality_note(table) + html + chart
 
 
-def _seasonality_note(table: PublishedTable) -> str:
+def _seasonality_note(table: SuppressedTable) -> str:
     schools = table.visible().drop(index=TOTAL)["school_contacts_and_referrals"].dropna()
     if len(schools) < 2 or schools.max() <= 0:
         return ""

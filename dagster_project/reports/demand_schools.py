@@ -7,12 +7,10 @@ from dagster_project.reports import charts
 from dagster_project.reports.page import paragraph
 from dagster_project.reports.school_distribution import describe_schools
 from dagster_project.reports.tables import Column, count, number, p_value, render_table
-from dagster_project.reports.warehouse import query
 
 
 def schools(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, dict]:
-    per_school = query(
-        connection,
+    per_school = connection.execute(
         """
         select c.school_urn, count(*) as contacts_and_referrals, s.pupils, s.pct_fsm
         from marts.fct_contacts c left join marts.dim_school s using (school_urn)
@@ -20,7 +18,7 @@ def schools(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, dict
         group by all
         """,
         [year],
-    )
+    ).df()
     if per_school.empty:
         return paragraph("No contact or referral this year is matched to a school."), {}
     stats = describe_schools(per_school)

@@ -5,7 +5,12 @@ import pandas as pd
 
 from dagster_project.reports import charts
 from dagster_project.reports.page import bullet_list, paragraph
-from dagster_project.reports.suppressed_tables import TOTAL, PublishedTable, publish, render_published
+from dagster_project.reports.suppressed_tables import (
+    TOTAL,
+    SuppressedTable,
+    publish,
+    render_published,
+)
 from dagster_project.reports.suppression import MINIMUM_COUNT, SUPPRESSED
 from dagster_project.reports.tables import (
     Column,
@@ -13,7 +18,6 @@ from dagster_project.reports.tables import (
     percent,
     rate,
 )
-from dagster_project.reports.warehouse import query
 
 #: The contract's agency types in the order the scoping report discusses them.
 AGENCY_TYPE_ORDER = [
@@ -46,10 +50,10 @@ def _ordered(frame: pd.DataFrame, column: str, order: list[str]) -> pd.DataFrame
     return frame.assign(_rank=keys).sort_values("_rank").drop(columns="_rank")
 
 
-def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, PublishedTable]:
-    frame = query(
-        connection,
-        """
+def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, SuppressedTable]:
+    frame = (
+        connection.execute(
+            """
         select case when in_scope then 'Agencies (in scope)'
                     else 'Individuals and anonymous (out of scope)' end as referrer,
                count(*) filter (where not is_referral) as contacts,
@@ -57,8 +61,11 @@ def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, Pub
         from marts.fct_contacts where academic_year = ?
         group by all order by referrer
         """,
-        [year],
-    ).set_index("referrer")
+            [year],
+        )
+        .df()
+        .set_index("referrer")
+    )
     frame["total"] = frame["contacts"] + frame["referrals"]
     table = publish(
         frame,
@@ -81,12 +88,11 @@ def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, Pub
 
 
 def agency_types(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    frame = query(
-        connection,
+    frame = connection.execute(
         "select agency_type, total, contacts, referrals from marts.rpt_agency_type_summary "
         "where academic_year = ?",
         [year],
-    )
+    ).df()
     if frame.empty:
         return paragraph("marts.rpt_agency_type_summary has no rows for this year.")
     frame = _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type")
@@ -118,12 +124,11 @@ def agency_types(connection: duckdb.DuckDBPyConnection, year: str) -> str:
 
 
 def channels(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    frame = query(
-        connection,
+    frame = connection.execute(
         "select channel, contacts_and_referrals from marts.rpt_channel_summary "
         "where academic_year = ? order by contacts_and_referrals desc",
         [year],
-    )
+    ).df()
     if frame.empty:
         return paragraph("marts.rpt_channel_summary has no rows for this year.")
     frame["channel"] = frame["channel"].map(lambda name: CHANNEL_NAMES.get(name, str(name)))
@@ -139,15 +144,14 @@ def channels(connection: duckdb.DuckDBPyConnection, year: str) -> str:
 
 
 def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    frame = query(
-        connection,
+    frame = connection.execute(
         """
         select district, contacts_and_referrals, population_0_17, ons_population_0_17
         from marts.rpt_district_rates where academic_year = ?
         order by population_0_17 is null, contacts_and_referrals / population_0_17 desc, district
         """,
         [year],
-    )
+    ).df()
     if frame.empty:
         return paragraph("marts.rpt_district_rates has no rows for this year.")
     table = publish(
@@ -188,7 +192,7 @@ def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     return html + (bullet_list(caveats) if caveats else "") + chart
 
 
-def _denominator_caveats(table: PublishedTable) -> list[str]:
+def _denominator_caveats(table: SuppressedTable) -> list[str]:
     caveats = []
     for district, row in table.frame.drop(index=TOTAL).iterrows():
         published, ons = row["population_0_17"], row["ons_population_0_17"]
@@ -207,11 +211,10 @@ def _denominator_caveats(table: PublishedTable) -> list[str]:
 
 
 def phone_sources(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    frame = query(
-        connection,
+    frame = connection.execute(
         "select agency_type, phone_contacts from marts.rpt_phone_sources where academic_year = ?",
         [year],
-    )
+    ).df()
     if frame.empty:
         return paragraph("marts.rpt_phone_sources has no rows for this year.")
     return _count_and_share(

@@ -13,8 +13,9 @@ import pandas as pd
 from dagster_project.reports import trial_results, trial_sections
 from dagster_project.reports.page import Report, Section, render_page
 from dagster_project.reports.tables import count
+from dagster_project.reports.trial_plan import PlanReading
 from dagster_project.reports.trial_sections import notice
-from dagster_project.reports.warehouse import query, require_tables, table_exists
+from dagster_project.warehouse import qualified, require_tables, table_exists
 
 TITLE = "MASH schools trial report"
 
@@ -33,6 +34,8 @@ class TrialSettings:
     intervention_start: date | None = None
     #: Used for referral outcomes whose results row records no margin of its own.
     non_inferiority_margin: float | None = None
+    #: The analysis plan (eligibility, tests and margins), or why there is none.
+    plan: PlanReading = PlanReading(None)
 
 
 @dataclass
@@ -44,15 +47,20 @@ class _Parts:
 
 def read_trial_table(connection: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame | None:
     """The table, or None when it does not exist or has no rows."""
-    if not table_exists(connection, "trial", table):
+    name = f"trial.{table}"
+    if not table_exists(connection, name):
         return None
-    frame = query(connection, f'select * from trial."{table}"')
+    frame = connection.execute(f"select * from {qualified(name)}").df()
     return None if frame.empty else frame
 
 
 def intervention_start_from_assignment(connection: duckdb.DuckDBPyConnection) -> date | None:
     """The first month starting on or after the last randomisation."""
-    last = query(connection, "select max(randomised_at) as last from trial.assignment").iloc[0, 0]
+    last = (
+        connection.execute("select max(randomised_at) as last from trial.assignment")
+        .df()
+        .iloc[0, 0]
+    )
     if pd.isna(last):
         return None
     moment = pd.Timestamp(last)
@@ -63,7 +71,9 @@ def intervention_start_from_assignment(connection: duckdb.DuckDBPyConnection) ->
 def build_trial_report(
     connection: duckdb.DuckDBPyConnection, settings: TrialSettings = TrialSettings()
 ) -> Report:
-    require_tables(connection, "marts", ["dim_school", "fct_school_month"])
+    require_tables(
+        connection, ["marts.dim_school", "marts.fct_school_month"], "build the dbt models first"
+    )
     assignment = read_trial_table(connection, "assignment")
     results = read_trial_table(connection, "results")
     start = settings.intervention_start

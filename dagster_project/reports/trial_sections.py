@@ -18,7 +18,6 @@ from dagster_project.reports.periods import month_label
 from dagster_project.reports.suppressed_tables import publish, render_published
 from dagster_project.reports.tables import Column, count, number, render_table
 from dagster_project.reports.trial_labels import given, row_labels
-from dagster_project.reports.warehouse import query
 
 ARMS = ("intervention", "comparison")
 
@@ -52,9 +51,9 @@ def flow(
     primary_n_schools: int | None,
 ) -> tuple[str, dict]:
     """A CONSORT-style flow of schools from the register to the analysis."""
-    register = query(
-        connection,
-        """
+    register = (
+        connection.execute(
+            """
         with assessed as (
             select school_urn from marts.dim_school
             where is_open and (successor_urn is null or successor_urn = school_urn)
@@ -64,10 +63,13 @@ def flow(
                (select count(*) from assessed
                 where school_urn not in (select school_urn from trial.assignment)) as not_in_trial
         """,
-    ).iloc[0]
-    arms = query(
-        connection,
-        f"""
+        )
+        .df()
+        .iloc[0]
+    )
+    arms = (
+        connection.execute(
+            f"""
         select a.arm,
                count(distinct {_unit(columns)}) filter (where {_drawn(columns)}) as randomised,
                count(*) filter (where not ({_drawn(columns)})) as successors,
@@ -76,8 +78,11 @@ def flow(
                    where m.school_urn = a.school_urn and m.month_start >= ?)) as analysed
         from trial.assignment a group by a.arm
         """,
-        [intervention_start or date.max],
-    ).set_index("arm")
+            [intervention_start or date.max],
+        )
+        .df()
+        .set_index("arm")
+    )
     order = _arm_order(arms.index)
     randomised = int(arms["randomised"].sum())
     successors = int(arms["successors"].sum())
@@ -212,15 +217,14 @@ def monthly_by_arm(
 ) -> str:
     """Mean telephone contacts per randomised school by month and arm (a school's academy
     successor counting as the same school), and the totals by period."""
-    frame = query(
-        connection,
+    frame = connection.execute(
         f"""
         select m.month_start, a.arm, count(distinct {_unit(columns)}) as schools,
                sum(m.phone_contacts) as phone_contacts
         from marts.fct_school_month m join trial.assignment a on a.school_urn = m.school_urn
         group by all order by m.month_start, a.arm
         """,
-    )
+    ).df()
     if frame.empty:
         return paragraph("No school-month figures for the randomised schools yet.")
     frame["per_school"] = frame["phone_contacts"] / frame["schools"]

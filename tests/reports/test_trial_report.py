@@ -4,9 +4,11 @@ import duckdb
 import pandas as pd
 import yaml
 
+from dagster_project import settings
 from dagster_project.defs.assets.reports import trial_report
 
 REPORT_ASSET = trial_report
+PLAN = settings.PROJECT_ROOT / "config" / "trial_plan.yml"
 MARGIN = 0.9
 RUN_CONFIG = {"ops": {trial_report.op.name: {"config": {"non_inferiority_margin": MARGIN}}}}
 
@@ -97,7 +99,10 @@ def test_the_intervention_start_comes_from_the_trial_plan_when_not_configured(
 ):
     build_warehouse(data_dir / "warehouse.duckdb", trial="built")
     plan = data_dir / "trial_plan.yml"
-    plan.write_text(yaml.safe_dump({"trial": {"start": "2019-10", "end": "2020-03"}}))
+    content = yaml.safe_load(PLAN.read_text())
+    content["trial"]["start"] = "2019-10"
+    content["outcomes"]["secondary"] = [{"column": "referrals", "test": "two_sided"}]
+    plan.write_text(yaml.safe_dump(content))
     monkeypatch.setenv("MASH_TRIAL_PLAN", str(plan))
     html, _ = materialise_report(trial_report)
     assert "Intervention start: 01 October 2019" in html
