@@ -15,9 +15,10 @@ h2 { font-size: 1.35rem; border-bottom: 2px solid #1d5c8c; padding-bottom: 0.2re
      margin-top: 2.2rem; }
 h3 { font-size: 1.1rem; margin-top: 1.6rem; }
 p.meta { color: #555; margin-top: 0; }
-table { border-collapse: collapse; margin: 0.8rem 0 1.2rem; font-size: 0.92rem; }
+table { border-collapse: collapse; margin: 0.8rem 0 1.2rem; font-size: 0.88rem; max-width: 100%; }
 caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
-th, td { padding: 0.25rem 0.7rem; border-bottom: 1px solid #ddd; }
+th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #ddd; }
+td.txt, tbody th.txt { min-width: 9rem; }
 thead th { border-bottom: 2px solid #888; vertical-align: bottom; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .txt { text-align: left; }
@@ -30,6 +31,7 @@ img.chart { max-width: 100%; height: auto; display: block; margin: 0.6rem 0 1.2r
 .flow .box { border: 2px solid #1d5c8c; border-radius: 6px; padding: 0.5rem 0.9rem;
              min-width: 13rem; text-align: center; background: #f3f8fc; }
 .flow .box.aside { border-style: dashed; background: #fafafa; color: #444; }
+.flow ul.reasons { text-align: left; margin: 0; padding-left: 1.1rem; }
 .flow .arrow { color: #1d5c8c; font-size: 1.3rem; line-height: 1; }
 """
 

@@ -10,8 +10,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from dagster_project.reports import trial_results, trial_sections
-from dagster_project.reports.page import Report, Section, render_page
+from dagster_project.reports import trial_flow, trial_results, trial_sections
+from dagster_project.reports.page import Report, Section, paragraph, render_page
 from dagster_project.reports.tables import count
 from dagster_project.reports.trial_plan import PlanReading
 from dagster_project.reports.trial_sections import notice
@@ -85,9 +85,9 @@ def build_trial_report(
         parts.sections.append(Section("Randomisation", notice(RANDOMISATION_PENDING)))
         parts.summary.append(RANDOMISATION_PENDING)
     else:
-        _randomisation(connection, parts, set(assignment.columns), start, results)
+        _randomisation(connection, parts, set(assignment.columns), start, results, settings.plan)
     _power(read_trial_table(connection, "power"), parts)
-    _results(results, settings.non_inferiority_margin, parts)
+    _results(results, settings.non_inferiority_margin, settings.plan.plan, parts)
     if assignment is not None:
         trend = trial_sections.monthly_by_arm(connection, set(assignment.columns), start)
         parts.sections.append(Section("Monthly telephone contacts by arm", trend))
@@ -103,12 +103,16 @@ def build_trial_report(
     return Report(TITLE, html, markdown, parts.headline)
 
 
-def _randomisation(connection, parts: _Parts, columns, start, results) -> None:
+def _randomisation(connection, parts: _Parts, columns, start, results, plan: PlanReading) -> None:
     primary_n = None
     if results is not None:
         primary = results[results["is_primary"].fillna(False).astype(bool)]
         primary_n = int(primary["n_schools"].max()) if len(primary) else None
-    flow_html, arms = trial_sections.flow(connection, columns, start, primary_n)
+    flow_html, arms = trial_flow.flow(connection, columns, start, plan.plan)
+    if primary_n is not None:
+        flow_html += paragraph(f"The primary analysis used {count(primary_n)} schools.")
+    if plan.problem:
+        flow_html += notice(f"{plan.problem} The flow's exclusions cannot all be named.")
     parts.sections.append(Section("Flow of schools", flow_html))
     arms_text = ", ".join(f"{count(n)} {arm}" for arm, n in arms.items())
     parts.summary.append(f"Randomised {count(sum(arms.values()))} schools ({arms_text}).")
@@ -133,15 +137,15 @@ def _power(power: pd.DataFrame | None, parts: _Parts) -> None:
     parts.summary.extend(statements[:1])
 
 
-def _results(results: pd.DataFrame | None, margin: float | None, parts: _Parts) -> None:
+def _results(results: pd.DataFrame | None, margin: float | None, plan, parts: _Parts) -> None:
     if results is None:
         parts.sections.append(Section("Results", notice(RESULTS_PENDING)))
         parts.summary.append(RESULTS_PENDING)
         return
-    results_html, statements = trial_results.results(results, margin)
+    results_html, statements = trial_results.results(results, margin, plan)
     parts.sections.append(Section("Results", results_html))
     parts.summary.extend(statements)
-    table = trial_results.prepare(results, margin)
+    table = trial_results.prepare(results, margin, plan)
     parts.headline.extend(
         {
             "figure": f"{row.role}: {label}",
