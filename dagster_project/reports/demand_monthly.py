@@ -53,8 +53,8 @@ def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
         [
             Column("contacts_and_referrals", "All contacts and referrals", count),
             Column("referrals", "Referrals", count),
-            Column("school_contacts_and_referrals", "From schools", count),
-            Column("school_phone_contacts", "Schools' telephone contacts", count),
+            Column("school_contacts_and_referrals", "From schools matched to the register", count),
+            Column("school_phone_contacts", "Matched schools' telephone contacts", count),
         ],
         "Month",
         "Contacts and referrals by month",
@@ -64,8 +64,8 @@ def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
         months,
         {
             "All contacts and referrals": shown["contacts_and_referrals"],
-            "From schools": shown["school_contacts_and_referrals"],
-            "Schools' telephone contacts": shown["school_phone_contacts"],
+            "From schools matched to the register": shown["school_contacts_and_referrals"],
+            "Matched schools' telephone contacts": shown["school_phone_contacts"],
         },
         "Per month",
         "Monthly contacts and referrals",
@@ -80,7 +80,8 @@ def _seasonality_note(table: SuppressedTable) -> str:
     low, high = schools.idxmin(), schools.idxmax()
     ratio = schools[low] / schools[high]
     return paragraph(
-        f"Schools' contacts and referrals by month (term time against holidays): the quietest "
+        f"Contacts and referrals from schools matched to the register, by month (term time "
+        f"against holidays): the quietest "
         f"month was {low} ({count(schools[low])}, {ratio:.0%} of the busiest), "
         f"the busiest {high} ({count(schools[high])})."
     )

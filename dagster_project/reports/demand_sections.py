@@ -11,12 +11,12 @@ from dagster_project.reports.suppressed_tables import (
     publish,
     render_published,
 )
-from dagster_project.reports.suppression import MINIMUM_COUNT, SUPPRESSED
+from dagster_project.reports.suppression import MINIMUM_COUNT, SUPPRESSED, fold_small_rows
 from dagster_project.reports.tables import (
     Column,
     count,
+    number,
     percent,
-    rate,
 )
 
 #: The contract's agency types in the order the scoping report discusses them.
@@ -33,7 +33,12 @@ AGENCY_TYPE_ORDER = [
     "Individual",
     "Unknown",
 ]
+#: Where a tiny agency type (fewer contacts and referrals than the threshold) is counted.
+FOLD_INTO = "Other (VCS)"
 CHANNEL_NAMES = {"phone": "Telephone", "email": "Email", "other": "Other"}
+
+#: Rates are per this many children aged 0-17.
+RATE_BASE = 10_000
 
 #: A published population further than this from the ONS figure is flagged as a caveat.
 DENOMINATOR_TOLERANCE = 0.2
@@ -96,6 +101,7 @@ def agency_types(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     if frame.empty:
         return paragraph("marts.rpt_agency_type_summary has no rows for this year.")
     frame = _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type")
+    frame, folded = fold_small_rows(frame, "total", into=FOLD_INTO)
     table = publish(
         frame,
         ["total", "contacts", "referrals"],
@@ -118,9 +124,13 @@ def agency_types(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     )
     shown = table.visible().drop(index=TOTAL)
     chart = charts.contacts_and_referrals_bars(
-        list(shown.index), shown["contacts"], shown["referrals"], shown["pct_referrals"]
+        list(shown.index),
+        shown["contacts"],
+        shown["referrals"],
+        shown["pct_referrals"],
+        shown["total"],
     )
-    return html + chart
+    return html + (paragraph(folded, "note") if folded else "") + chart
 
 
 def channels(connection: duckdb.DuckDBPyConnection, year: str) -> str:
@@ -158,20 +168,21 @@ def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
         frame.set_index("district"),
         ["contacts_and_referrals"],
         ratios={
-            "per_head": ("contacts_and_referrals", "population_0_17"),
-            "per_head_ons": ("contacts_and_referrals", "ons_population_0_17"),
+            "per_10k": ("contacts_and_referrals", "population_0_17"),
+            "per_10k_ons": ("contacts_and_referrals", "ons_population_0_17"),
         },
         shares=["contacts_and_referrals"],
     )
+    table.frame[["per_10k", "per_10k_ons"]] *= RATE_BASE
     html = render_published(
         table,
         [
             Column("contacts_and_referrals", "Contacts and referrals", count),
             Column("contacts_and_referrals_share", "Share", percent),
             Column("population_0_17", "0-17 population (as published)", count),
-            Column("per_head", "Per head (published population)", rate),
+            Column("per_10k", "Per 10,000 aged 0-17 (published population)", per_10k),
             Column("ons_population_0_17", "0-17 population (ONS)", count),
-            Column("per_head_ons", "Per head (ONS population)", rate),
+            Column("per_10k_ons", "Per 10,000 aged 0-17 (ONS population)", per_10k),
         ],
         "Child's district",
         "Contacts and referrals (all referrers) by the child's district",
@@ -182,14 +193,18 @@ def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     chart = (
         charts.grouped_bars(
             list(shown.index),
-            {"Published population": shown["per_head"], "ONS population": shown["per_head_ons"]},
-            "Contacts and referrals per head, 0-17",
-            "Contacts and referrals per head by district",
+            {"Published population": shown["per_10k"], "ONS population": shown["per_10k_ons"]},
+            "Per 10,000 children aged 0-17",
+            "Contacts and referrals per 10,000 children aged 0-17 by district",
         )
         if not shown.empty
         else ""
     )
     return html + (bullet_list(caveats) if caveats else "") + chart
+
+
+def per_10k(value) -> str:
+    return number(value, 1)
 
 
 def _denominator_caveats(table: SuppressedTable) -> list[str]:
@@ -203,9 +218,10 @@ def _denominator_caveats(table: SuppressedTable) -> list[str]:
             direction = "below" if gap < 0 else "above"
             caveats.append(
                 f"Denominator caveat: {district}'s published 0-17 population ({count(published)}) "
-                f"is {abs(gap):.0%} {direction} the ONS estimate ({count(ons)}); per head it is "
-                f"{table.shown(district, 'per_head', rate)} on the published figure but "
-                f"{table.shown(district, 'per_head_ons', rate)} on the ONS figure."
+                f"is {abs(gap):.0%} {direction} the ONS estimate ({count(ons)}); per 10,000 "
+                f"children aged 0-17 it is {table.shown(district, 'per_10k', per_10k)} on the "
+                f"published figure but {table.shown(district, 'per_10k_ons', per_10k)} on the "
+                "ONS figure."
             )
     return caveats
 

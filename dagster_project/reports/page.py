@@ -18,9 +18,11 @@ p.meta { color: #555; margin-top: 0; }
 table { border-collapse: collapse; margin: 0.8rem 0 1.2rem; font-size: 0.88rem; max-width: 100%; }
 caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
 th, td { padding: 0.25rem 0.5rem; border-bottom: 1px solid #ddd; }
-td.txt, tbody th.txt { min-width: 9rem; }
+tbody th.txt { min-width: 12rem; }
+td.txt { min-width: 7rem; }
 thead th { border-bottom: 2px solid #888; vertical-align: bottom; }
-.num { text-align: right; font-variant-numeric: tabular-nums; }
+.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+thead th.num { white-space: normal; }
 .txt { text-align: left; }
 tr.total th, tr.total td { font-weight: 700; border-top: 2px solid #888; }
 img.chart { max-width: 100%; height: auto; display: block; margin: 0.6rem 0 1.2rem; }
