@@ -82,13 +82,37 @@ def render_page(title: str, intro: str, sections: list[Section]) -> str:
     return "\n".join(parts)
 
 
+#: Reports are read by the analysts' group, like the published warehouse: owner writes,
+#: everyone reads, unless this variable gives another mode in octal (e.g. 0640).
+REPORT_MODE_ENV = "MASH_REPORT_MODE"
+DEFAULT_REPORT_MODE = 0o644
+
+
+def report_mode() -> int:
+    configured = os.environ.get(REPORT_MODE_ENV, "").strip()
+    if not configured:
+        return DEFAULT_REPORT_MODE
+    try:
+        mode = int(configured, 8)
+    except ValueError:
+        mode = -1
+    if not 0 <= mode <= 0o777:
+        raise ValueError(
+            f"{REPORT_MODE_ENV}={configured!r} is not a file mode in octal (e.g. 0644)"
+        )
+    return mode
+
+
 def write_report(html: str, path: Path) -> Path:
-    """Write the page atomically, so a reader never sees half a report."""
+    """Write the page atomically, so a reader never sees half a report, readable as
+    ``report_mode()`` says."""
+    mode = report_mode()
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(html)
+            os.fchmod(file.fileno(), mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
