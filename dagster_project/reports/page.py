@@ -9,7 +9,7 @@ from pathlib import Path
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
-       max-width: 62rem; padding: 0 1rem; color: #1b1b1b; line-height: 1.45; }
+       max-width: 68rem; padding: 0 1rem; color: #1b1b1b; line-height: 1.45; }
 h1 { font-size: 1.7rem; margin-bottom: 0.2rem; }
 h2 { font-size: 1.35rem; border-bottom: 2px solid #1d5c8c; padding-bottom: 0.2rem;
      margin-top: 2.2rem; }

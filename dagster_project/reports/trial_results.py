@@ -69,9 +69,9 @@ def prepare(
 
 def _hypothesis(non_inferiority: bool, is_ratio: bool, margin) -> str:
     if non_inferiority:
-        bound = f"rate ratio ≤ {margin:.2f}" if given(margin) else "margin not recorded"
+        bound = f"ratio ≤ {margin:.2f}" if given(margin) else "margin not recorded"
         return f"Non-inferiority, one-sided (H0: {bound})"
-    return f"Superiority, two-sided (H0: {'rate ratio = 1' if is_ratio else 'difference = 0'})"
+    return f"Superiority, two-sided (H0: {'ratio = 1' if is_ratio else 'difference = 0'})"
 
 
 def results(
@@ -84,13 +84,13 @@ def results(
         Column("estimate", "Estimate", lambda value: f"{value:.3f}"),
         Column("scale_name", "Scale", numeric=False),
         Column("ci", "95% CI"),
-        Column("hypothesis_shown", "Hypothesis the p value tests", numeric=False),
+        Column("hypothesis_shown", "Hypothesis tested", numeric=False),
         Column("p_value", "p value", p_value),
     ]
     if "p_value_holm" in table and table["p_value_holm"].map(given).any():
-        columns.append(Column("p_value_holm", "Holm-adjusted p", p_value))
+        columns.append(Column("p_value_holm", "Holm p", p_value))
     if table["p_value_randomisation"].map(given).any():
-        columns.append(Column("p_value_randomisation", "Randomisation p, two-sided", p_value))
+        columns.append(Column("p_value_randomisation", "Randomisation p (two-sided)", p_value))
     shown = table.assign(
         ci=[
             f"{row.ci_low:.3f} to {row.ci_high:.3f}" if given(row.ci_low) else None

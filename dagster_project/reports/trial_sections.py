@@ -68,13 +68,11 @@ def _mean(value) -> str:
 
 def power(frame: pd.DataFrame) -> tuple[str, list[str]]:
     """The smallest detectable effects as a table (outcome, method, test, MDE as a rate ratio
-    and in contacts per school per month and per year), the primary outcome's in a sentence
-    above it, and the assumptions folded away beneath."""
+    and in contacts per school per month and per year), the first row's in a sentence above
+    it (in words: the table's own ``summary`` speaks in codes), and the assumptions folded
+    away beneath."""
     frame = frame.assign(label=row_labels(frame, ["outcome", "method"]))
-    statements = [
-        str(row["summary"]) if given(row.get("summary")) else _power_statement(row["label"], row)
-        for _, row in frame.iterrows()
-    ]
+    statements = [_power_statement(row["label"], row) for _, row in frame.iterrows()]
     per_month = frame.get("mde_per_school_month", pd.Series(float("nan"), frame.index))
     per_year = frame.get("mde_per_school_year", per_month * MONTHS_PER_YEAR)
     table = frame.assign(
@@ -138,6 +136,11 @@ def _power_statement(label: str, row: pd.Series) -> str:
     if not given(row["mde_rate_ratio"]):
         return f"{design}, no effect is detectable."
     ratio = float(row["mde_rate_ratio"])
+    if str(row.get("test", "")).startswith("non"):
+        return (
+            f"{design}, non-inferiority is shown with the target power when the true rate "
+            f"ratio is {ratio:.2f}."
+        )
     text = (
         f"{design}, the smallest effect the trial can reliably detect is a rate ratio of "
         f"{ratio:.2f} (a {abs(1 - ratio):.0%} {'fall' if ratio < 1 else 'rise'})"
