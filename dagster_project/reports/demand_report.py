@@ -116,7 +116,7 @@ def _summary_markdown(headline: list[dict]) -> str:
         lines.append(
             f"- **{figures['academic_year']}**: {figures['contacts_and_referrals']} contacts and "
             f"referrals, {figures['referrals']} referrals ({figures['pct_referrals']}); "
-            f"{figures['referring_schools']} referring schools, mean "
+            f"{figures['referring_schools']} referring schools (matched to the register), mean "
             f"{figures['mean_per_school']} (SD {figures['sd_per_school']}) per school"
         )
     return "\n".join(lines)

@@ -70,7 +70,7 @@ def schools(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, dict
             [
                 Column("n", "Schools", count),
                 Column("r", "Pearson r", lambda v: f"{v:.2f}"),
-                Column("p", "p value", p_value),
+                Column("p", "p value (two-sided; H0: r = 0)", p_value),
             ],
             row_heading="School characteristic",
             caption="Correlation of a matched school's yearly count with its characteristics "

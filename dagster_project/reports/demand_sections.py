@@ -45,7 +45,9 @@ DENOMINATOR_TOLERANCE = 0.2
 
 COUNTS_NOTE = (
     f"Counts from 1 to {MINIMUM_COUNT - 1} are shown as {SUPPRESSED}, with other cells hidden "
-    "where a total would reveal them; percentages computed from a hidden count are hidden too."
+    "where a total would reveal them; percentages computed from a hidden count are hidden too. "
+    f"An agency type with fewer than {MINIMUM_COUNT} in all is counted with another, as its "
+    "table says. Rates are per 10,000 children aged 0-17."
 )
 
 
