@@ -3,6 +3,7 @@
 import duckdb
 
 from dagster_project.reports import charts
+from dagster_project.reports.demand_columns import columns
 from dagster_project.reports.page import paragraph
 from dagster_project.reports.periods import academic_year_bounds, month_label
 from dagster_project.reports.suppressed_tables import (
@@ -11,7 +12,7 @@ from dagster_project.reports.suppressed_tables import (
     publish,
     render_published,
 )
-from dagster_project.reports.tables import Column, count
+from dagster_project.reports.tables import count
 
 
 def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
@@ -50,12 +51,7 @@ def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     table = publish(frame[counts], counts)
     html = render_published(
         table,
-        [
-            Column("contacts_and_referrals", "All contacts and referrals", count),
-            Column("referrals", "Referrals", count),
-            Column("school_contacts_and_referrals", "From schools matched to the register", count),
-            Column("school_phone_contacts", "Matched schools' telephone contacts", count),
-        ],
+        columns(*counts),
         "Month",
         "Contacts and referrals by month",
     )

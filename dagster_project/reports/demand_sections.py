@@ -4,6 +4,7 @@ import duckdb
 import pandas as pd
 
 from dagster_project.reports import charts
+from dagster_project.reports.demand_columns import COLUMNS, columns, per_10k
 from dagster_project.reports.page import bullet_list, paragraph
 from dagster_project.reports.suppressed_tables import (
     TOTAL,
@@ -13,11 +14,9 @@ from dagster_project.reports.suppressed_tables import (
 )
 from dagster_project.reports.suppression import MINIMUM_COUNT, SUPPRESSED, fold_small_rows
 from dagster_project.reports.tables import (
-    Column,
     count,
-    number,
-    percent,
 )
+from dagster_project.warehouse import qualified
 
 #: The contract's agency types in the order the scoping report discusses them.
 AGENCY_TYPE_ORDER = [
@@ -35,6 +34,8 @@ AGENCY_TYPE_ORDER = [
 ]
 #: Where a tiny agency type (fewer contacts and referrals than the threshold) is counted.
 FOLD_INTO = "Other (VCS)"
+CHANNELS_TITLE = "All contacts and referrals (all referrers) by channel"
+PHONE_SOURCES_TITLE = "In-scope telephone contacts (not referrals) by agency type"
 CHANNEL_NAMES = {"phone": "Telephone", "email": "Email", "other": "Other"}
 
 #: Rates are per this many children aged 0-17.
@@ -49,6 +50,25 @@ COUNTS_NOTE = (
     f"An agency type with fewer than {MINIMUM_COUNT} in all is counted with another, as its "
     "table says. Rates are per 10,000 children aged 0-17."
 )
+
+
+def _mart_rows(
+    connection: duckdb.DuckDBPyConnection, mart: str, columns: str, year: str, order: str = ""
+) -> pd.DataFrame:
+    """``columns`` of a report mart's rows for one academic year."""
+    order_by = f" order by {order}" if order else ""
+    sql = f"select {columns} from {qualified(f'marts.{mart}')} where academic_year = ?{order_by}"
+    return connection.execute(sql, [year]).df()
+
+
+def _by_agency_type(connection, mart: str, columns: str, year: str) -> pd.DataFrame:
+    """A report mart's rows for the year by agency type, in the scoping report's order."""
+    frame = _mart_rows(connection, mart, f"agency_type, {columns}", year)
+    return _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type")
+
+
+def _no_rows(mart: str) -> str:
+    return paragraph(f"marts.{mart} has no rows for this year.")
 
 
 def _ordered(frame: pd.DataFrame, column: str, order: list[str]) -> pd.DataFrame:
@@ -82,12 +102,7 @@ def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, Sup
     )
     html = render_published(
         table,
-        [
-            Column("total", "Contacts and referrals", count),
-            Column("contacts", "Contacts", count),
-            Column("referrals", "Referrals", count),
-            Column("pct_referrals", "% referrals", percent),
-        ],
+        columns("total", "contacts", "referrals", "pct_referrals"),
         "Referrer",
         "All contacts and referrals",
     )
@@ -95,14 +110,11 @@ def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, Sup
 
 
 def agency_types(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    frame = connection.execute(
-        "select agency_type, total, contacts, referrals from marts.rpt_agency_type_summary "
-        "where academic_year = ?",
-        [year],
-    ).df()
+    frame = _by_agency_type(
+        connection, "rpt_agency_type_summary", "total, contacts, referrals", year
+    )
     if frame.empty:
-        return paragraph("marts.rpt_agency_type_summary has no rows for this year.")
-    frame = _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type")
+        return _no_rows("rpt_agency_type_summary")
     frame, folded = fold_small_rows(frame, "total", into=FOLD_INTO)
     table = publish(
         frame,
@@ -113,14 +125,7 @@ def agency_types(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     )
     html = render_published(
         table,
-        [
-            Column("total", "Total", count),
-            Column("contacts", "Contacts", count),
-            Column("referrals", "Referrals", count),
-            Column("pct_referrals", "% referrals", percent),
-            Column("pct_contacts", "% contacts", percent),
-            Column("total_share", "Share of in-scope total", percent),
-        ],
+        columns("total", "contacts", "referrals", "pct_referrals", "pct_contacts", "total_share"),
         "Referral source",
         "In-scope contacts and referrals by agency type",
     )
@@ -136,36 +141,28 @@ def agency_types(connection: duckdb.DuckDBPyConnection, year: str) -> str:
 
 
 def channels(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    frame = connection.execute(
-        "select channel, contacts_and_referrals from marts.rpt_channel_summary "
-        "where academic_year = ? order by contacts_and_referrals desc",
-        [year],
-    ).df()
-    if frame.empty:
-        return paragraph("marts.rpt_channel_summary has no rows for this year.")
-    frame["channel"] = frame["channel"].map(lambda name: CHANNEL_NAMES.get(name, str(name)))
-    return _count_and_share(
-        frame.set_index("channel"),
-        "contacts_and_referrals",
-        "Contacts and referrals",
-        "Channel",
-        "All contacts and referrals (all referrers) by channel",
-        "% of all contacts and referrals",
-        "Channel shares",
+    mart = "rpt_channel_summary"
+    frame = _mart_rows(
+        connection, mart, "channel, contacts_and_referrals", year, "contacts_and_referrals desc"
     )
+    if frame.empty:
+        return _no_rows(mart)
+    frame["channel"] = frame["channel"].map(lambda name: CHANNEL_NAMES.get(name, str(name)))
+    by_channel = frame.set_index("channel")
+    return _count_and_share(by_channel, "contacts_and_referrals", "Channel", CHANNELS_TITLE)
 
 
 def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    frame = connection.execute(
-        """
-        select district, contacts_and_referrals, population_0_17, ons_population_0_17
-        from marts.rpt_district_rates where academic_year = ?
-        order by population_0_17 is null, contacts_and_referrals / population_0_17 desc, district
-        """,
-        [year],
-    ).df()
+    mart = "rpt_district_rates"
+    frame = _mart_rows(
+        connection,
+        mart,
+        "district, contacts_and_referrals, population_0_17, ons_population_0_17",
+        year,
+        "population_0_17 is null, contacts_and_referrals / population_0_17 desc, district",
+    )
     if frame.empty:
-        return paragraph("marts.rpt_district_rates has no rows for this year.")
+        return _no_rows(mart)
     table = publish(
         frame.set_index("district"),
         ["contacts_and_referrals"],
@@ -178,14 +175,14 @@ def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     table.frame[["per_10k", "per_10k_ons"]] *= RATE_BASE
     html = render_published(
         table,
-        [
-            Column("contacts_and_referrals", "Contacts and referrals", count),
-            Column("contacts_and_referrals_share", "Share", percent),
-            Column("population_0_17", "0-17 population (as published)", count),
-            Column("per_10k", "Per 10,000 aged 0-17 (published population)", per_10k),
-            Column("ons_population_0_17", "0-17 population (ONS)", count),
-            Column("per_10k_ons", "Per 10,000 aged 0-17 (ONS population)", per_10k),
-        ],
+        columns(
+            "contacts_and_referrals",
+            "contacts_and_referrals_share",
+            "population_0_17",
+            "per_10k",
+            "ons_population_0_17",
+            "per_10k_ons",
+        ),
         "Child's district",
         "Contacts and referrals (all referrers) by the child's district",
     )
@@ -203,10 +200,6 @@ def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
         else ""
     )
     return html + (bullet_list(caveats) if caveats else "") + chart
-
-
-def per_10k(value) -> str:
-    return number(value, 1)
 
 
 def _denominator_caveats(table: SuppressedTable) -> list[str]:
@@ -229,41 +222,18 @@ def _denominator_caveats(table: SuppressedTable) -> list[str]:
 
 
 def phone_sources(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    frame = connection.execute(
-        "select agency_type, phone_contacts from marts.rpt_phone_sources where academic_year = ?",
-        [year],
-    ).df()
+    frame = _by_agency_type(connection, "rpt_phone_sources", "phone_contacts", year)
     if frame.empty:
-        return paragraph("marts.rpt_phone_sources has no rows for this year.")
-    return _count_and_share(
-        _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type"),
-        "phone_contacts",
-        "Telephone contacts",
-        "Source",
-        "In-scope telephone contacts (not referrals) by agency type",
-        "% of telephone contacts",
-        "Telephone contacts by source",
-    )
+        return _no_rows("rpt_phone_sources")
+    return _count_and_share(frame, "phone_contacts", "Source", PHONE_SOURCES_TITLE)
 
 
-def _count_and_share(
-    frame: pd.DataFrame,
-    column: str,
-    label: str,
-    row_label: str,
-    title: str,
-    chart_axis: str,
-    chart_title: str,
-) -> str:
+def _count_and_share(frame: pd.DataFrame, column: str, row_label: str, title: str) -> str:
     """A table of one count by the frame's index with each row's share of the total, and a bar
     chart of the shares."""
     share = f"{column}_share"
     table = publish(frame, [column], shares=[column])
-    html = render_published(
-        table,
-        [Column(column, label, count), Column(share, "Share", percent)],
-        row_label,
-        title,
-    )
+    html = render_published(table, columns(column, share), row_label, title)
     shown = table.visible().drop(index=TOTAL)
-    return html + charts.share_bars(list(shown.index), shown[share], chart_axis, chart_title)
+    axis = f"% of {COLUMNS[column].heading.lower()}"
+    return html + charts.share_bars(list(shown.index), shown[share], axis, title)
