@@ -34,6 +34,10 @@ AGENCY_TYPE_ORDER = [
 ]
 #: Where a tiny agency type (fewer contacts and referrals than the threshold) is counted.
 FOLD_INTO = "Other (VCS)"
+SCHOOLS_ROW_NOTE = (
+    "Schools here counts every contact and referral from a school-type referrer, matched to a "
+    "school on the register or not; the Schools section reconciles it with the matched count."
+)
 CHANNELS_TITLE = "All contacts and referrals (all referrers) by channel"
 PHONE_SOURCES_TITLE = "In-scope telephone contacts (not referrals) by agency type"
 CHANNEL_NAMES = {"phone": "Telephone", "email": "Email", "other": "Other"}
@@ -137,7 +141,8 @@ def agency_types(connection: duckdb.DuckDBPyConnection, year: str) -> str:
         shown["pct_referrals"],
         shown["total"],
     )
-    return html + (paragraph(folded, "note") if folded else "") + chart
+    notes = [SCHOOLS_ROW_NOTE, *([folded] if folded else [])]
+    return html + "".join(paragraph(note, "note") for note in notes) + chart
 
 
 def channels(connection: duckdb.DuckDBPyConnection, year: str) -> str:

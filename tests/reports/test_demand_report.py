@@ -9,6 +9,7 @@ from scipy import stats
 
 from dagster_project.defs.assets.reports import demand_report
 from dagster_project.defs.resources import build_resources
+from dagster_project.reports.charts import stacked_segments
 
 from .conftest import AGENCY_TYPES_2017, DISTRICTS_2017
 
@@ -189,3 +190,11 @@ def test_a_tiny_agency_type_is_folded_so_a_larger_one_stays_published(
     assert "Unknown (fewer than 5) is counted with Other (VCS)." in section
     education = sum(AGENCY_TYPES_2017["Education services"])
     assert page_row(section, "Education services")[0] == f"{education:,}"
+
+
+def test_a_row_whose_split_is_hidden_draws_its_public_total():
+    nan = float("nan")
+    contacts, referrals, whole = stacked_segments([383, nan, nan], [124, nan, nan], [507, 57, nan])
+    assert contacts.tolist() == [383, 0, 0]
+    assert referrals.tolist() == [124, 0, 0]
+    assert whole.tolist() == [0, 57, 0], "the public total drawn; nothing where all is hidden"
