@@ -315,3 +315,17 @@ def test_no_table_cell_is_long_enough_to_wrap_over_four_lines(report_run):
     ]
     assert cells
     assert max(len(cell) for cell in cells) <= 64, max(cells, key=len)
+
+
+def test_a_broken_plan_is_named_and_the_report_still_builds(
+    data_dir, materialise_report, build_warehouse, monkeypatch
+):
+    build_warehouse(data_dir / "warehouse.duckdb", trial="built")
+    plan = data_dir / "trial_plan.yml"
+    content = yaml.safe_load(PLAN.read_text())
+    del content["strata"]
+    plan.write_text(yaml.safe_dump(content))
+    monkeypatch.setenv("MASH_TRIAL_PLAN", str(plan))
+    html, _ = materialise_report(trial_report)
+    assert f"Trial plan {plan}, `strata`: missing" in unescape(html)
+    assert "Not randomised (no trial plan to give the reason)" in flow_text(html)
