@@ -53,6 +53,8 @@ def flow(
             "select step, arm, schools, reason, step_order from trial.consort"
         ).df()
         source = "trial.consort"
+        if plan is not None:
+            steps.attrs["other_las"] = _other_authorities(connection, list(plan.la_codes))
     else:
         steps = pd.DataFrame([], columns=FLOW_COLUMNS)
     if steps.empty:
@@ -128,11 +130,6 @@ def computed_flow(connection, columns: set[str], arms: pd.DataFrame, plan: Trial
         """,
         params,
     ).df()
-    other_las = connection.execute(
-        "select count(*) from marts.dim_school "
-        "where trim(coalesce(la_code::varchar, '')) not in (select unnest(?::varchar[]))",
-        [la_codes],
-    ).fetchone()[0]
     population = (
         f"Schools of the plan's local authorities ({', '.join(la_codes)})"
         if plan is not None
@@ -167,8 +164,18 @@ def computed_flow(connection, columns: set[str], arms: pd.DataFrame, plan: Trial
         if (missing := arms.at[arm, "randomised"] - arms.at[arm, "analysed"])
     ]
     steps = pd.DataFrame(rows, columns=FLOW_COLUMNS)
-    steps.attrs["other_las"] = int(other_las)
+    steps.attrs["other_las"] = _other_authorities(connection, la_codes)
     return steps
+
+
+def _other_authorities(connection, la_codes: list[str]) -> int:
+    """Schools on the register outside the trial's local authorities."""
+    [(schools,)] = connection.execute(
+        "select count(*) from marts.dim_school "
+        "where trim(coalesce(la_code::varchar, '')) not in (select unnest(?::varchar[]))",
+        [la_codes],
+    ).fetchall()
+    return int(schools)
 
 
 def render_flow(steps: pd.DataFrame) -> str:
@@ -178,9 +185,12 @@ def render_flow(steps: pd.DataFrame) -> str:
         main = step[~step["reason"].map(given)]
         excluded = step[step["reason"].map(given)]
         boxes = [_box(row) for row in _by_arm(main)]
-        if not excluded.empty:
-            lines = "".join(f"<li>{escape(_exclusion(row))}</li>" for row in _by_arm(excluded))
-            boxes.append(f'<div class="box aside"><ul class="reasons">{lines}</ul></div>')
+        for name, rows in excluded.groupby("step", sort=False):
+            lines = "".join(f"<li>{escape(_exclusion(row))}</li>" for row in _by_arm(rows))
+            boxes.append(
+                f'<div class="box aside"><strong>{escape(_sentence(name))}</strong>'
+                f'<ul class="reasons">{lines}</ul></div>'
+            )
         if parts:
             parts.append('<div class="arrow">↓</div>')
         parts.append(f'<div class="row">{"".join(boxes)}</div>')
@@ -209,9 +219,18 @@ def _box(row: pd.Series) -> str:
     arm = (
         f"<strong>{escape(str(row['arm']).capitalize())}</strong><br>" if given(row["arm"]) else ""
     )
-    return f'<div class="box">{arm}{escape(str(row["step"]))}: {count(row["schools"])}</div>'
+    step = escape(_sentence(row["step"]))
+    return f'<div class="box">{arm}{step}: {count(row["schools"])}</div>'
 
 
 def _exclusion(row: pd.Series) -> str:
     arm = f"{str(row['arm']).capitalize()}, " if given(row["arm"]) else ""
-    return f"{arm}{row['reason']}: {count(row['schools'])}"
+    reason = _sentence(row["reason"]) if not arm else str(row["reason"])
+    return f"{arm}{reason}: {count(row['schools'])}"
+
+
+def _sentence(text) -> str:
+    """The trial writes steps and reasons in lower case ('not open'); a box starts with a
+    capital."""
+    text = str(text)
+    return text[:1].upper() + text[1:]

@@ -23,7 +23,8 @@ KNOWN_COLUMNS = {
     "outcome", "model", "is_primary", "scale", "estimate", "ci_low", "ci_high",
     "std_error", "p_value", "p_value_randomisation", "p_value_holm", "hypothesis", "margin",
     "conclusion", "hedges_g", "n_schools", "n_obs", "trial_months_observed", "data_through",
-    "is_interim", "notes", "plan_hash",
+    "is_interim", "notes", "plan_hash", "se_type", "ci_low_randomisation",
+    "ci_high_randomisation", "randomisation_draws", "information_fraction", "boundary_p",
 }  # fmt: skip
 
 
@@ -132,10 +133,24 @@ def _further_figures(shown: pd.DataFrame) -> str:
     """Sample sizes, standard errors, conclusions and any column the results table carries
     beyond those the report knows."""
     extras = [c for c in shown.columns if c not in KNOWN_COLUMNS and c in _original(shown)]
+    if "ci_low_randomisation" in shown and "ci_high_randomisation" in shown:
+        shown = shown.assign(
+            ri_ci=[
+                f"{low:.3f} to {high:.3f}" if given(low) and given(high) else None
+                for low, high in zip(
+                    shown["ci_low_randomisation"], shown["ci_high_randomisation"], strict=True
+                )
+            ]
+        )
     candidates = [
         Column("n_schools", "Schools", count),
         Column("n_obs", "Observations", count),
         Column("std_error", "Standard error", lambda v: f"{v:.3f}"),
+        Column("se_type", "Standard error type", numeric=False),
+        Column("ri_ci", "Randomisation 95% CI"),
+        Column("randomisation_draws", "Re-randomisations", count),
+        Column("information_fraction", "Information fraction", lambda v: f"{v:.2f}"),
+        Column("boundary_p", "Interim boundary (p)", p_value),
         Column("hedges_g", "Hedges' g", lambda v: f"{v:.2f}"),
         *(Column(c, readable(c), _any_value, numeric=False) for c in extras),
         Column("conclusion", "Conclusion", numeric=False),
@@ -150,7 +165,7 @@ def _further_figures(shown: pd.DataFrame) -> str:
 
 def _original(shown: pd.DataFrame) -> set[str]:
     derived = {"role", "is_ratio", "margin_used", "is_non_inferiority", "hypothesis_shown"}
-    return set(shown.columns) - derived - {"ci", "scale_name"}
+    return set(shown.columns) - derived - {"ci", "scale_name", "ri_ci"}
 
 
 def _any_value(value) -> str:

@@ -271,6 +271,7 @@ def test_the_referral_row_names_its_one_sided_non_inferiority_test(
             alter table trial.results add column hypothesis varchar default 'two-sided';
             alter table trial.results add column margin double;
             alter table trial.results add column se_type varchar default 'HC2';
+            alter table trial.results add column boundary_z double default 2.797;
             update trial.results set hypothesis = 'superiority, two-sided' where is_primary;
             update trial.results set margin = 0.70, p_value = 0.0004, hypothesis =
                 'non-inferiority, rate ratio above 0.7, one-sided at alpha/2'
@@ -290,7 +291,9 @@ def test_the_referral_row_names_its_one_sided_non_inferiority_test(
     assert "one-sided non-inferiority p < 0.001" in unescape(html)
     assert "A non-inferiority p value is one-sided at half the plan's alpha" in unescape(html)
     assert page_row(html, "Referrals · Negative binomial GEE") == referrals[1:]
-    assert '<th class="txt">Se type</th>' in html, "a column the report does not know is shown"
+    assert '<th class="txt">Standard error type</th>' in html
+    assert '<th class="txt">Boundary z</th>' in html, "a column the report does not know is shown"
+    assert ">2.797<" in html
 
 
 def test_power_is_a_table_of_minimum_detectable_effects(report_run, page_row):
