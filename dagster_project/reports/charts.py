@@ -34,32 +34,49 @@ def embed(figure: Figure, alt: str) -> str:
     return f'<img class="chart" alt="{escape(alt)}" src="data:image/png;base64,{encoded}">'
 
 
+def stacked_segments(contacts, referrals, totals) -> tuple[np.ndarray, ...]:
+    """What each row's bar draws: (contacts, referrals, total alone). A row whose split is
+    hidden draws its public total as one plain bar; a row with everything hidden, nothing."""
+    contacts = np.asarray(contacts, dtype=float)
+    referrals = np.asarray(referrals, dtype=float)
+    totals = np.asarray(totals, dtype=float)
+    split_hidden = np.isnan(contacts) | np.isnan(referrals)
+    return (
+        np.where(split_hidden, 0, np.nan_to_num(contacts)),
+        np.where(split_hidden, 0, np.nan_to_num(referrals)),
+        np.where(split_hidden, np.nan_to_num(totals), 0),
+    )
+
+
 def contacts_and_referrals_bars(
     labels: Sequence[str],
     contacts: Sequence[float],
     referrals: Sequence[float],
     pct_referrals: Sequence[float],
+    totals: Sequence[float],
 ) -> str:
-    """Horizontal stacked bars of contacts and referrals, each labelled with its % referrals."""
-    contacts = np.asarray(contacts, dtype=float)
-    referrals = np.asarray(referrals, dtype=float)
+    """Horizontal stacked bars of contacts and referrals, each labelled with its % referrals;
+    a row whose split is hidden but whose total is public gets a plain bar of its total."""
+    shown_contacts, shown_referrals, whole = stacked_segments(contacts, referrals, totals)
+    totals = np.asarray(totals, dtype=float)
     figure = Figure(figsize=(8, 0.45 * len(labels) + 1.2))
     axes = figure.subplots()
     positions = np.arange(len(labels))[::-1]
-    axes.barh(positions, np.nan_to_num(contacts), color=CONTACT_COLOUR, label="Contacts")
+    axes.barh(positions, shown_contacts, color=CONTACT_COLOUR, label="Contacts")
     axes.barh(
-        positions,
-        np.nan_to_num(referrals),
-        left=np.nan_to_num(contacts),
-        color=REFERRAL_COLOUR,
-        label="Referrals",
+        positions, shown_referrals, left=shown_contacts, color=REFERRAL_COLOUR, label="Referrals"
     )
-    for position, c, r, pct in zip(positions, contacts, referrals, pct_referrals, strict=True):
-        end = np.nansum([c, r])
-        note = SUPPRESSED if pd.isna(pct) else f"{100 * pct:.1f}% referrals"
-        if pd.isna(c) or pd.isna(r):
-            note = f"{note} (a count is hidden)"
-        axes.text(end, position, f"  {note}", va="center", fontsize=8)
+    if whole.any():
+        axes.barh(positions, whole, color=SECOND_COLOUR, label="Total (split hidden)")
+    split_hidden = np.isnan(np.asarray(contacts, float)) | np.isnan(np.asarray(referrals, float))
+    for position, total, hidden, pct in zip(
+        positions, totals, split_hidden, pct_referrals, strict=True
+    ):
+        if hidden:
+            note = SUPPRESSED if np.isnan(total) else "split hidden"
+        else:
+            note = f"{100 * pct:.1f}% referrals"
+        axes.text(np.nan_to_num(total), position, f"  {note}", va="center", fontsize=8)
     axes.set_yticks(positions, labels)
     axes.set_xlabel("Contacts and referrals")
     axes.margins(x=0.3)

@@ -3,17 +3,21 @@
 import duckdb
 
 from dagster_project.reports import charts
+from dagster_project.reports.demand_columns import columns
 from dagster_project.reports.page import paragraph
 from dagster_project.reports.periods import academic_year_bounds, month_label
-from dagster_project.reports.publication import TOTAL, PublishedTable, publish, render_published
-from dagster_project.reports.tables import Column, count
-from dagster_project.reports.warehouse import query
+from dagster_project.reports.suppressed_tables import (
+    TOTAL,
+    SuppressedTable,
+    publish,
+    render_published,
+)
+from dagster_project.reports.tables import count
 
 
 def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     start, end = academic_year_bounds(year)
-    frame = query(
-        connection,
+    frame = connection.execute(
         """
         with everyone as (
             select month_start, count(*) as contacts_and_referrals,
@@ -33,7 +37,7 @@ def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
         order by month_start
         """,
         [year, start, end],
-    )
+    ).df()
     if frame.empty:
         return paragraph("No monthly figures for this year.")
     months = list(frame["month_start"])
@@ -47,12 +51,7 @@ def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     table = publish(frame[counts], counts)
     html = render_published(
         table,
-        [
-            Column("contacts_and_referrals", "All contacts and referrals", count),
-            Column("referrals", "Referrals", count),
-            Column("school_contacts_and_referrals", "From schools", count),
-            Column("school_phone_contacts", "Schools' telephone contacts", count),
-        ],
+        columns(*counts),
         "Month",
         "Contacts and referrals by month",
     )
@@ -61,8 +60,8 @@ def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
         months,
         {
             "All contacts and referrals": shown["contacts_and_referrals"],
-            "From schools": shown["school_contacts_and_referrals"],
-            "Schools' telephone contacts": shown["school_phone_contacts"],
+            "From schools matched to the register": shown["school_contacts_and_referrals"],
+            "Matched schools' telephone contacts": shown["school_phone_contacts"],
         },
         "Per month",
         "Monthly contacts and referrals",
@@ -70,14 +69,15 @@ def monthly(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     return _seasonality_note(table) + html + chart
 
 
-def _seasonality_note(table: PublishedTable) -> str:
+def _seasonality_note(table: SuppressedTable) -> str:
     schools = table.visible().drop(index=TOTAL)["school_contacts_and_referrals"].dropna()
     if len(schools) < 2 or schools.max() <= 0:
         return ""
     low, high = schools.idxmin(), schools.idxmax()
     ratio = schools[low] / schools[high]
     return paragraph(
-        f"Schools' contacts and referrals by month (term time against holidays): the quietest "
+        f"Contacts and referrals from schools matched to the register, by month (term time "
+        f"against holidays): the quietest "
         f"month was {low} ({count(schools[low])}, {ratio:.0%} of the busiest), "
         f"the busiest {high} ({count(schools[high])})."
     )

@@ -5,11 +5,13 @@ import duckdb
 from dagster_project.reports import demand_monthly, demand_schools, demand_sections
 from dagster_project.reports.page import Report, Section, paragraph, render_page
 from dagster_project.reports.periods import academic_year_bounds, month_label
-from dagster_project.reports.publication import TOTAL
+from dagster_project.reports.suppressed_tables import TOTAL
 from dagster_project.reports.tables import number, percent
-from dagster_project.reports.warehouse import query, require_tables
+from dagster_project.warehouse import require_tables
 
 TITLE = "MASH demand report"
+
+MARTS_HINT = "build the dbt models first"
 
 MARTS = [
     "fct_contacts",
@@ -24,14 +26,13 @@ MARTS = [
 
 def academic_years(connection: duckdb.DuckDBPyConnection) -> list[str]:
     """Every academic year with contacts or report rows, newest first."""
-    rows = query(
-        connection,
+    rows = connection.execute(
         """
         select academic_year from marts.fct_contacts
         union select academic_year from marts.rpt_agency_type_summary
         union select academic_year from marts.rpt_channel_summary
         """,
-    )
+    ).df()
     return sorted(rows["academic_year"].dropna().unique(), reverse=True)
 
 
@@ -39,7 +40,7 @@ def build_demand_report(
     connection: duckdb.DuckDBPyConnection, academic_year: str | None = None
 ) -> Report:
     """The report over every academic year in the data, or over ``academic_year`` alone."""
-    require_tables(connection, "marts", MARTS)
+    require_tables(connection, [f"marts.{name}" for name in MARTS], MARTS_HINT)
     years = academic_years(connection)
     if academic_year is not None:
         academic_year_bounds(academic_year)
@@ -63,12 +64,15 @@ def build_demand_report(
 
 
 def _year(connection, year: str) -> tuple[list[Section], dict]:
-    months = query(
-        connection,
-        "select min(month_start) as first, max(month_start) as last, "
-        "count(distinct month_start) as n from marts.fct_contacts where academic_year = ?",
-        [year],
-    ).iloc[0]
+    months = (
+        connection.execute(
+            "select min(month_start) as first, max(month_start) as last, "
+            "count(distinct month_start) as n from marts.fct_contacts where academic_year = ?",
+            [year],
+        )
+        .df()
+        .iloc[0]
+    )
     if months["n"]:
         coverage = (
             f"Months with contacts: {month_label(months['first'])} to {month_label(months['last'])}"
@@ -112,7 +116,7 @@ def _summary_markdown(headline: list[dict]) -> str:
         lines.append(
             f"- **{figures['academic_year']}**: {figures['contacts_and_referrals']} contacts and "
             f"referrals, {figures['referrals']} referrals ({figures['pct_referrals']}); "
-            f"{figures['referring_schools']} referring schools, mean "
+            f"{figures['referring_schools']} referring schools (matched to the register), mean "
             f"{figures['mean_per_school']} (SD {figures['sd_per_school']}) per school"
         )
     return "\n".join(lines)

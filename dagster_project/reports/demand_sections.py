@@ -4,16 +4,19 @@ import duckdb
 import pandas as pd
 
 from dagster_project.reports import charts
+from dagster_project.reports.demand_columns import COLUMNS, columns, per_10k
 from dagster_project.reports.page import bullet_list, paragraph
-from dagster_project.reports.publication import TOTAL, PublishedTable, publish, render_published
-from dagster_project.reports.suppression import MINIMUM_COUNT, SUPPRESSED
-from dagster_project.reports.tables import (
-    Column,
-    count,
-    percent,
-    rate,
+from dagster_project.reports.suppressed_tables import (
+    TOTAL,
+    SuppressedTable,
+    publish,
+    render_published,
 )
-from dagster_project.reports.warehouse import query
+from dagster_project.reports.suppression import MINIMUM_COUNT, SUPPRESSED, fold_small_rows
+from dagster_project.reports.tables import (
+    count,
+)
+from dagster_project.warehouse import qualified
 
 #: The contract's agency types in the order the scoping report discusses them.
 AGENCY_TYPE_ORDER = [
@@ -29,15 +32,47 @@ AGENCY_TYPE_ORDER = [
     "Individual",
     "Unknown",
 ]
+#: Where a tiny agency type (fewer contacts and referrals than the threshold) is counted.
+FOLD_INTO = "Other (VCS)"
+SCHOOLS_ROW_NOTE = (
+    "Schools here counts every contact and referral from a school-type referrer, matched to a "
+    "school on the register or not; the Schools section reconciles it with the matched count."
+)
+CHANNELS_TITLE = "All contacts and referrals (all referrers) by channel"
+PHONE_SOURCES_TITLE = "In-scope telephone contacts (not referrals) by agency type"
 CHANNEL_NAMES = {"phone": "Telephone", "email": "Email", "other": "Other"}
+
+#: Rates are per this many children aged 0-17.
+RATE_BASE = 10_000
 
 #: A published population further than this from the ONS figure is flagged as a caveat.
 DENOMINATOR_TOLERANCE = 0.2
 
 COUNTS_NOTE = (
     f"Counts from 1 to {MINIMUM_COUNT - 1} are shown as {SUPPRESSED}, with other cells hidden "
-    "where a total would reveal them; percentages computed from a hidden count are hidden too."
+    "where a total would reveal them; percentages computed from a hidden count are hidden too. "
+    f"An agency type with fewer than {MINIMUM_COUNT} in all is counted with another, as its "
+    "table says. Rates are per 10,000 children aged 0-17."
 )
+
+
+def _mart_rows(
+    connection: duckdb.DuckDBPyConnection, mart: str, columns: str, year: str, order: str = ""
+) -> pd.DataFrame:
+    """``columns`` of a report mart's rows for one academic year."""
+    order_by = f" order by {order}" if order else ""
+    sql = f"select {columns} from {qualified(f'marts.{mart}')} where academic_year = ?{order_by}"
+    return connection.execute(sql, [year]).df()
+
+
+def _by_agency_type(connection, mart: str, columns: str, year: str) -> pd.DataFrame:
+    """A report mart's rows for the year by agency type, in the scoping report's order."""
+    frame = _mart_rows(connection, mart, f"agency_type, {columns}", year)
+    return _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type")
+
+
+def _no_rows(mart: str) -> str:
+    return paragraph(f"marts.{mart} has no rows for this year.")
 
 
 def _ordered(frame: pd.DataFrame, column: str, order: list[str]) -> pd.DataFrame:
@@ -46,10 +81,10 @@ def _ordered(frame: pd.DataFrame, column: str, order: list[str]) -> pd.DataFrame
     return frame.assign(_rank=keys).sort_values("_rank").drop(columns="_rank")
 
 
-def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, PublishedTable]:
-    frame = query(
-        connection,
-        """
+def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, SuppressedTable]:
+    frame = (
+        connection.execute(
+            """
         select case when in_scope then 'Agencies (in scope)'
                     else 'Individuals and anonymous (out of scope)' end as referrer,
                count(*) filter (where not is_referral) as contacts,
@@ -57,8 +92,11 @@ def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, Pub
         from marts.fct_contacts where academic_year = ?
         group by all order by referrer
         """,
-        [year],
-    ).set_index("referrer")
+            [year],
+        )
+        .df()
+        .set_index("referrer")
+    )
     frame["total"] = frame["contacts"] + frame["referrals"]
     table = publish(
         frame,
@@ -68,12 +106,7 @@ def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, Pub
     )
     html = render_published(
         table,
-        [
-            Column("total", "Contacts and referrals", count),
-            Column("contacts", "Contacts", count),
-            Column("referrals", "Referrals", count),
-            Column("pct_referrals", "% referrals", percent),
-        ],
+        columns("total", "contacts", "referrals", "pct_referrals"),
         "Referrer",
         "All contacts and referrals",
     )
@@ -81,15 +114,12 @@ def overview(connection: duckdb.DuckDBPyConnection, year: str) -> tuple[str, Pub
 
 
 def agency_types(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    frame = query(
-        connection,
-        "select agency_type, total, contacts, referrals from marts.rpt_agency_type_summary "
-        "where academic_year = ?",
-        [year],
+    frame = _by_agency_type(
+        connection, "rpt_agency_type_summary", "total, contacts, referrals", year
     )
     if frame.empty:
-        return paragraph("marts.rpt_agency_type_summary has no rows for this year.")
-    frame = _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type")
+        return _no_rows("rpt_agency_type_summary")
+    frame, folded = fold_small_rows(frame, "total", into=FOLD_INTO)
     table = publish(
         frame,
         ["total", "contacts", "referrals"],
@@ -99,76 +129,65 @@ def agency_types(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     )
     html = render_published(
         table,
-        [
-            Column("total", "Total", count),
-            Column("contacts", "Contacts", count),
-            Column("referrals", "Referrals", count),
-            Column("pct_referrals", "% referrals", percent),
-            Column("pct_contacts", "% contacts", percent),
-            Column("total_share", "Share of in-scope total", percent),
-        ],
+        columns("total", "contacts", "referrals", "pct_referrals", "pct_contacts", "total_share"),
         "Referral source",
         "In-scope contacts and referrals by agency type",
     )
     shown = table.visible().drop(index=TOTAL)
     chart = charts.contacts_and_referrals_bars(
-        list(shown.index), shown["contacts"], shown["referrals"], shown["pct_referrals"]
+        list(shown.index),
+        shown["contacts"],
+        shown["referrals"],
+        shown["pct_referrals"],
+        shown["total"],
     )
-    return html + chart
+    notes = [SCHOOLS_ROW_NOTE, *([folded] if folded else [])]
+    return html + "".join(paragraph(note, "note") for note in notes) + chart
 
 
 def channels(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    frame = query(
-        connection,
-        "select channel, contacts_and_referrals from marts.rpt_channel_summary "
-        "where academic_year = ? order by contacts_and_referrals desc",
-        [year],
+    mart = "rpt_channel_summary"
+    frame = _mart_rows(
+        connection, mart, "channel, contacts_and_referrals", year, "contacts_and_referrals desc"
     )
     if frame.empty:
-        return paragraph("marts.rpt_channel_summary has no rows for this year.")
+        return _no_rows(mart)
     frame["channel"] = frame["channel"].map(lambda name: CHANNEL_NAMES.get(name, str(name)))
-    return _count_and_share(
-        frame.set_index("channel"),
-        "contacts_and_referrals",
-        "Contacts and referrals",
-        "Channel",
-        "All contacts and referrals (all referrers) by channel",
-        "% of all contacts and referrals",
-        "Channel shares",
-    )
+    by_channel = frame.set_index("channel")
+    return _count_and_share(by_channel, "contacts_and_referrals", "Channel", CHANNELS_TITLE)
 
 
 def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    frame = query(
+    mart = "rpt_district_rates"
+    frame = _mart_rows(
         connection,
-        """
-        select district, contacts_and_referrals, population_0_17, ons_population_0_17
-        from marts.rpt_district_rates where academic_year = ?
-        order by population_0_17 is null, contacts_and_referrals / population_0_17 desc, district
-        """,
-        [year],
+        mart,
+        "district, contacts_and_referrals, population_0_17, ons_population_0_17",
+        year,
+        "population_0_17 is null, contacts_and_referrals / population_0_17 desc, district",
     )
     if frame.empty:
-        return paragraph("marts.rpt_district_rates has no rows for this year.")
+        return _no_rows(mart)
     table = publish(
         frame.set_index("district"),
         ["contacts_and_referrals"],
         ratios={
-            "per_head": ("contacts_and_referrals", "population_0_17"),
-            "per_head_ons": ("contacts_and_referrals", "ons_population_0_17"),
+            "per_10k": ("contacts_and_referrals", "population_0_17"),
+            "per_10k_ons": ("contacts_and_referrals", "ons_population_0_17"),
         },
         shares=["contacts_and_referrals"],
     )
+    table.frame[["per_10k", "per_10k_ons"]] *= RATE_BASE
     html = render_published(
         table,
-        [
-            Column("contacts_and_referrals", "Contacts and referrals", count),
-            Column("contacts_and_referrals_share", "Share", percent),
-            Column("population_0_17", "0-17 population (as published)", count),
-            Column("per_head", "Per head (published population)", rate),
-            Column("ons_population_0_17", "0-17 population (ONS)", count),
-            Column("per_head_ons", "Per head (ONS population)", rate),
-        ],
+        columns(
+            "contacts_and_referrals",
+            "contacts_and_referrals_share",
+            "population_0_17",
+            "per_10k",
+            "ons_population_0_17",
+            "per_10k_ons",
+        ),
         "Child's district",
         "Contacts and referrals (all referrers) by the child's district",
     )
@@ -178,9 +197,9 @@ def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     chart = (
         charts.grouped_bars(
             list(shown.index),
-            {"Published population": shown["per_head"], "ONS population": shown["per_head_ons"]},
-            "Contacts and referrals per head, 0-17",
-            "Contacts and referrals per head by district",
+            {"Published population": shown["per_10k"], "ONS population": shown["per_10k_ons"]},
+            "Per 10,000 children aged 0-17",
+            "Contacts and referrals per 10,000 children aged 0-17 by district",
         )
         if not shown.empty
         else ""
@@ -188,7 +207,7 @@ def districts(connection: duckdb.DuckDBPyConnection, year: str) -> str:
     return html + (bullet_list(caveats) if caveats else "") + chart
 
 
-def _denominator_caveats(table: PublishedTable) -> list[str]:
+def _denominator_caveats(table: SuppressedTable) -> list[str]:
     caveats = []
     for district, row in table.frame.drop(index=TOTAL).iterrows():
         published, ons = row["population_0_17"], row["ons_population_0_17"]
@@ -199,50 +218,27 @@ def _denominator_caveats(table: PublishedTable) -> list[str]:
             direction = "below" if gap < 0 else "above"
             caveats.append(
                 f"Denominator caveat: {district}'s published 0-17 population ({count(published)}) "
-                f"is {abs(gap):.0%} {direction} the ONS estimate ({count(ons)}); per head it is "
-                f"{table.shown(district, 'per_head', rate)} on the published figure but "
-                f"{table.shown(district, 'per_head_ons', rate)} on the ONS figure."
+                f"is {abs(gap):.0%} {direction} the ONS estimate ({count(ons)}); per 10,000 "
+                f"children aged 0-17 it is {table.shown(district, 'per_10k', per_10k)} on the "
+                f"published figure but {table.shown(district, 'per_10k_ons', per_10k)} on the "
+                "ONS figure."
             )
     return caveats
 
 
 def phone_sources(connection: duckdb.DuckDBPyConnection, year: str) -> str:
-    frame = query(
-        connection,
-        "select agency_type, phone_contacts from marts.rpt_phone_sources where academic_year = ?",
-        [year],
-    )
+    frame = _by_agency_type(connection, "rpt_phone_sources", "phone_contacts", year)
     if frame.empty:
-        return paragraph("marts.rpt_phone_sources has no rows for this year.")
-    return _count_and_share(
-        _ordered(frame, "agency_type", AGENCY_TYPE_ORDER).set_index("agency_type"),
-        "phone_contacts",
-        "Telephone contacts",
-        "Source",
-        "In-scope telephone contacts (not referrals) by agency type",
-        "% of telephone contacts",
-        "Telephone contacts by source",
-    )
+        return _no_rows("rpt_phone_sources")
+    return _count_and_share(frame, "phone_contacts", "Source", PHONE_SOURCES_TITLE)
 
 
-def _count_and_share(
-    frame: pd.DataFrame,
-    column: str,
-    label: str,
-    row_label: str,
-    title: str,
-    chart_axis: str,
-    chart_title: str,
-) -> str:
+def _count_and_share(frame: pd.DataFrame, column: str, row_label: str, title: str) -> str:
     """A table of one count by the frame's index with each row's share of the total, and a bar
     chart of the shares."""
     share = f"{column}_share"
     table = publish(frame, [column], shares=[column])
-    html = render_published(
-        table,
-        [Column(column, label, count), Column(share, "Share", percent)],
-        row_label,
-        title,
-    )
+    html = render_published(table, columns(column, share), row_label, title)
     shown = table.visible().drop(index=TOTAL)
-    return html + charts.share_bars(list(shown.index), shown[share], chart_axis, chart_title)
+    axis = f"% of {COLUMNS[column].heading.lower()}"
+    return html + charts.share_bars(list(shown.index), shown[share], axis, title)

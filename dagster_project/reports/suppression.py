@@ -4,8 +4,14 @@ The rule: a count from 1 to 4 is hidden (primary suppression; zeros are shown, s
 true zero identifies nobody). Where a hidden cell could be recovered by subtracting the
 visible cells from a total shown in the same row or column, the smallest other cell
 contributing to that total is hidden too (secondary suppression), until every total has
-either no hidden cell or at least two. Percentages and rates computed from a hidden count,
-or over a hidden denominator, are hidden as well.
+either no hidden cell or at least two. The cell chosen is, first, one that leaves the fewest
+other totals with a single hidden cell (so one hidden cell protects two totals where it can,
+rather than starting a cascade through other rows), then the smallest. Percentages and rates
+computed from a hidden count, or over a hidden denominator, are hidden as well.
+
+A row that is tiny as a whole (its size below the threshold) is better folded into a
+neighbour before suppression (``fold_small_rows``): hiding it alone would force a second
+row to be hidden whole to protect it.
 """
 
 from collections.abc import Hashable, Mapping, Sequence
@@ -64,7 +70,7 @@ def suppress_small_counts(
         for cells, total_cell in groups:
             if sum(hidden.at[cell] for cell in cells) != 1:
                 continue
-            cell = _next_smallest(frame, hidden, cells, total_cell)
+            cell = _next_to_hide(frame, hidden, groups, cells, total_cell)
             if cell is not None:
                 hidden.at[cell] = True
                 changed = True
@@ -90,11 +96,58 @@ def _total_groups(frame, row_totals, total_row, counts):
     return groups
 
 
-def _next_smallest(frame, hidden, cells, total_cell):
-    """The visible cell to hide next: the smallest part, or the total when no part is left."""
+def _next_to_hide(frame, hidden, groups, cells, total_cell):
+    """The visible cell to hide next: a part (the total only when no part is left), the one
+    leaving the fewest other totals with exactly one hidden cell, then the smallest."""
     visible = [cell for cell in cells if not hidden.at[cell] and pd.notna(frame.at[cell])]
     candidates = [cell for cell in visible if cell != total_cell] or visible
-    return min(candidates, key=lambda cell: float(frame.at[cell]), default=None)
+
+    def cost(cell):
+        exposed = 0
+        for other, _ in groups:
+            if other is cells or cell not in other:
+                continue
+            already = sum(hidden.at[c] for c in other)
+            exposed += 1 if already == 0 else -1 if already == 1 else 0
+        return exposed, float(frame.at[cell])
+
+    return min(candidates, key=cost, default=None)
+
+
+def fold_small_rows(
+    frame: pd.DataFrame,
+    size: str,
+    *,
+    into: Hashable | None = None,
+    threshold: int = MINIMUM_COUNT,
+) -> tuple[pd.DataFrame, str | None]:
+    """``frame`` with every row whose ``size`` is from 1 to ``threshold`` - 1 added into one
+    other row (``into`` when it is there, else the row before the first tiny one), that row
+    relabelled to say so; and a sentence saying what was folded, or None.
+
+    Every numeric column is summed, so call it before any percentage is computed."""
+    values = pd.to_numeric(frame[size], errors="coerce")
+    tiny = [label for label in frame.index if 0 < values[label] < threshold]
+    if not tiny or len(tiny) == len(frame):
+        return frame, None
+    rest = [label for label in frame.index if label not in tiny]
+    if into not in rest:
+        before = [
+            label
+            for label in rest
+            if list(frame.index).index(label) < list(frame.index).index(tiny[0])
+        ]
+        into = before[-1] if before else rest[0]
+    numeric = frame.select_dtypes("number").columns
+    folded = frame.drop(index=tiny)
+    folded.loc[into, numeric] = frame.loc[[into, *tiny], numeric].sum()
+    label = f"{into} and {', '.join(map(str, tiny))}"
+    folded = folded.rename(index={into: label})
+    note = (
+        f"{', '.join(map(str, tiny))} (fewer than {threshold}) "
+        f"{'is' if len(tiny) == 1 else 'are'} counted with {into}."
+    )
+    return folded, note
 
 
 def _flatten(groups):

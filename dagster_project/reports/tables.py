@@ -23,10 +23,6 @@ def percent(fraction) -> str:
     return f"{100 * fraction:.1f}%"
 
 
-def rate(value) -> str:
-    return f"{value:.2f}"
-
-
 def p_value(value) -> str:
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 

@@ -1,26 +1,23 @@
-"""What the trial report takes from the trial's analysis plan (``config/trial_plan.yml``)."""
+"""The trial's analysis plan as the trial report reads it: the plan when it is there and
+valid, else why not, so the report can still be built (before a plan, or with a broken one)."""
 
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from dagster_project.trial.plan import PlanError, TrialPlan, load_plan
 
 
-def trial_start(path: Path) -> date | None:
-    """The first day of the plan's ``trial.start`` month ('2019-09'), or None when the plan
-    or the setting is absent."""
-    if not path.exists():
-        return None
-    with path.open(encoding="utf-8") as file:
-        content = yaml.safe_load(file) or {}
-    trial = content.get("trial") if isinstance(content, dict) else None
-    start = trial.get("start") if isinstance(trial, dict) else None
-    if start is None:
-        return None
-    if isinstance(start, date):
-        return start.replace(day=1)
+@dataclass(frozen=True)
+class PlanReading:
+    plan: TrialPlan | None
+    #: Why there is no plan (missing file, or the first thing wrong in it).
+    problem: str | None = None
+
+
+def read_plan(path: Path) -> PlanReading:
+    if not path.is_file():
+        return PlanReading(None, f"No trial plan at {path}.")
     try:
-        year, month = str(start).split("-")[:2]
-        return date(int(year), int(month), 1)
-    except ValueError as error:
-        raise ValueError(f"{path}: trial.start {start!r} is not a month like '2019-09'") from error
+        return PlanReading(load_plan(path))
+    except PlanError as error:
+        return PlanReading(None, str(error))

@@ -10,11 +10,12 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from dagster_project.reports import trial_results, trial_sections
-from dagster_project.reports.page import Report, Section, render_page
+from dagster_project.reports import trial_flow, trial_results, trial_sections
+from dagster_project.reports.page import Report, Section, paragraph, render_page
 from dagster_project.reports.tables import count
+from dagster_project.reports.trial_plan import PlanReading
 from dagster_project.reports.trial_sections import notice
-from dagster_project.reports.warehouse import query, require_tables, table_exists
+from dagster_project.warehouse import qualified, require_tables, table_exists
 
 TITLE = "MASH schools trial report"
 
@@ -33,6 +34,8 @@ class TrialSettings:
     intervention_start: date | None = None
     #: Used for referral outcomes whose results row records no margin of its own.
     non_inferiority_margin: float | None = None
+    #: The analysis plan (eligibility, tests and margins), or why there is none.
+    plan: PlanReading = PlanReading(None)
 
 
 @dataclass
@@ -44,15 +47,20 @@ class _Parts:
 
 def read_trial_table(connection: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame | None:
     """The table, or None when it does not exist or has no rows."""
-    if not table_exists(connection, "trial", table):
+    name = f"trial.{table}"
+    if not table_exists(connection, name):
         return None
-    frame = query(connection, f'select * from trial."{table}"')
+    frame = connection.execute(f"select * from {qualified(name)}").df()
     return None if frame.empty else frame
 
 
 def intervention_start_from_assignment(connection: duckdb.DuckDBPyConnection) -> date | None:
     """The first month starting on or after the last randomisation."""
-    last = query(connection, "select max(randomised_at) as last from trial.assignment").iloc[0, 0]
+    last = (
+        connection.execute("select max(randomised_at) as last from trial.assignment")
+        .df()
+        .iloc[0, 0]
+    )
     if pd.isna(last):
         return None
     moment = pd.Timestamp(last)
@@ -63,7 +71,9 @@ def intervention_start_from_assignment(connection: duckdb.DuckDBPyConnection) ->
 def build_trial_report(
     connection: duckdb.DuckDBPyConnection, settings: TrialSettings = TrialSettings()
 ) -> Report:
-    require_tables(connection, "marts", ["dim_school", "fct_school_month"])
+    require_tables(
+        connection, ["marts.dim_school", "marts.fct_school_month"], "build the dbt models first"
+    )
     assignment = read_trial_table(connection, "assignment")
     results = read_trial_table(connection, "results")
     start = settings.intervention_start
@@ -75,9 +85,9 @@ def build_trial_report(
         parts.sections.append(Section("Randomisation", notice(RANDOMISATION_PENDING)))
         parts.summary.append(RANDOMISATION_PENDING)
     else:
-        _randomisation(connection, parts, set(assignment.columns), start, results)
+        _randomisation(connection, parts, set(assignment.columns), start, results, settings.plan)
     _power(read_trial_table(connection, "power"), parts)
-    _results(results, settings.non_inferiority_margin, parts)
+    _results(results, settings.non_inferiority_margin, settings.plan.plan, parts)
     if assignment is not None:
         trend = trial_sections.monthly_by_arm(connection, set(assignment.columns), start)
         parts.sections.append(Section("Monthly telephone contacts by arm", trend))
@@ -93,12 +103,16 @@ def build_trial_report(
     return Report(TITLE, html, markdown, parts.headline)
 
 
-def _randomisation(connection, parts: _Parts, columns, start, results) -> None:
+def _randomisation(connection, parts: _Parts, columns, start, results, plan: PlanReading) -> None:
     primary_n = None
     if results is not None:
         primary = results[results["is_primary"].fillna(False).astype(bool)]
         primary_n = int(primary["n_schools"].max()) if len(primary) else None
-    flow_html, arms = trial_sections.flow(connection, columns, start, primary_n)
+    flow_html, arms = trial_flow.flow(connection, columns, start, plan.plan)
+    if primary_n is not None:
+        flow_html += paragraph(f"The primary analysis used {count(primary_n)} schools.")
+    if plan.problem:
+        flow_html += notice(f"{plan.problem} The flow's exclusions cannot all be named.")
     parts.sections.append(Section("Flow of schools", flow_html))
     arms_text = ", ".join(f"{count(n)} {arm}" for arm, n in arms.items())
     parts.summary.append(f"Randomised {count(sum(arms.values()))} schools ({arms_text}).")
@@ -123,15 +137,15 @@ def _power(power: pd.DataFrame | None, parts: _Parts) -> None:
     parts.summary.extend(statements[:1])
 
 
-def _results(results: pd.DataFrame | None, margin: float | None, parts: _Parts) -> None:
+def _results(results: pd.DataFrame | None, margin: float | None, plan, parts: _Parts) -> None:
     if results is None:
         parts.sections.append(Section("Results", notice(RESULTS_PENDING)))
         parts.summary.append(RESULTS_PENDING)
         return
-    results_html, statements = trial_results.results(results, margin)
+    results_html, statements = trial_results.results(results, margin, plan)
     parts.sections.append(Section("Results", results_html))
     parts.summary.extend(statements)
-    table = trial_results.prepare(results, margin)
+    table = trial_results.prepare(results, margin, plan)
     parts.headline.extend(
         {
             "figure": f"{row.role}: {label}",

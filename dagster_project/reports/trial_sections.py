@@ -1,4 +1,4 @@
-"""The trial report's sections: flow of schools, balance, power and the monthly trend.
+"""The trial report's sections: balance, power and the monthly trend by arm.
 
 The assignment may carry, beyond the contract, ``source`` ('randomised', or 'successor' for
 an academy that inherited its predecessor's arm) and ``randomised_urn`` (the school that was
@@ -6,6 +6,7 @@ drawn); when present, a school and its successors count as one randomised unit.
 """
 
 import json
+import re
 from datetime import date
 from html import escape
 
@@ -15,12 +16,12 @@ import pandas as pd
 from dagster_project.reports import charts
 from dagster_project.reports.page import bullet_list, paragraph
 from dagster_project.reports.periods import month_label
-from dagster_project.reports.publication import publish, render_published
+from dagster_project.reports.suppressed_tables import publish, render_published
 from dagster_project.reports.tables import Column, count, number, render_table
-from dagster_project.reports.trial_labels import given, row_labels
-from dagster_project.reports.warehouse import query
+from dagster_project.reports.trial_flow import arm_order, unit
+from dagster_project.reports.trial_labels import given, readable, row_labels
 
-ARMS = ("intervention", "comparison")
+MONTHS_PER_YEAR = 12
 
 #: Standardised differences beyond this are conventionally read as imbalance.
 IMBALANCE_STD_DIFF = 0.1
@@ -31,95 +32,6 @@ ALL_STRATA = "all"
 
 def notice(text: str) -> str:
     return f'<div class="notice">{escape(text)}</div>'
-
-
-def _unit(columns: set[str]) -> str:
-    return (
-        "coalesce(a.randomised_urn, a.school_urn)"
-        if "randomised_urn" in columns
-        else ("a.school_urn")
-    )
-
-
-def _drawn(columns: set[str]) -> str:
-    return "a.source = 'randomised'" if "source" in columns else "true"
-
-
-def flow(
-    connection: duckdb.DuckDBPyConnection,
-    columns: set[str],
-    intervention_start: date | None,
-    primary_n_schools: int | None,
-) -> tuple[str, dict]:
-    """A CONSORT-style flow of schools from the register to the analysis."""
-    register = query(
-        connection,
-        """
-        with assessed as (
-            select school_urn from marts.dim_school
-            where is_open and (successor_urn is null or successor_urn = school_urn)
-        )
-        select (select count(*) from marts.dim_school) as register,
-               (select count(*) from assessed) as assessed,
-               (select count(*) from assessed
-                where school_urn not in (select school_urn from trial.assignment)) as not_in_trial
-        """,
-    ).iloc[0]
-    arms = query(
-        connection,
-        f"""
-        select a.arm,
-               count(distinct {_unit(columns)}) filter (where {_drawn(columns)}) as randomised,
-               count(*) filter (where not ({_drawn(columns)})) as successors,
-               count(distinct {_unit(columns)}) filter (where exists (
-                   select 1 from marts.fct_school_month m
-                   where m.school_urn = a.school_urn and m.month_start >= ?)) as analysed
-        from trial.assignment a group by a.arm
-        """,
-        [intervention_start or date.max],
-    ).set_index("arm")
-    order = _arm_order(arms.index)
-    randomised = int(arms["randomised"].sum())
-    successors = int(arms["successors"].sum())
-
-    def boxes(column: str, text: str) -> str:
-        return "".join(
-            f'<div class="box"><strong>{escape(str(arm).capitalize())}</strong><br>'
-            f"{count(arms.at[arm, column])} {text}</div>"
-            for arm in order
-        )
-
-    excluded = int(register["register"]) - int(register["assessed"])
-    successor_box = (
-        f'<div class="box aside">Academy successors taking their predecessor\'s arm: '
-        f"{count(successors)}</div>"
-        if successors
-        else ""
-    )
-    html = (
-        '<div class="flow">'
-        f'<div class="box">On the school register: {count(register["register"])} schools</div>'
-        '<div class="arrow">↓</div><div class="row">'
-        f'<div class="box">Assessed for eligibility (open, current URN): '
-        f"{count(register['assessed'])}</div>"
-        f'<div class="box aside">Closed or superseded: {count(excluded)}</div></div>'
-        '<div class="arrow">↓</div><div class="row">'
-        f'<div class="box">Randomised: {count(randomised)}</div>'
-        '<div class="box aside">Not in the trial (outside the plan\'s eligibility rules): '
-        f"{count(register['not_in_trial'])}</div>{successor_box}</div>"
-        f'<div class="arrow">↓</div><div class="row">{boxes("randomised", "schools allocated")}'
-        f'</div><div class="arrow">↓</div><div class="row">'
-        f"{boxes('analysed', 'with trial-period data')}</div></div>"
-    )
-    if primary_n_schools is not None:
-        html += paragraph(f"The primary analysis used {count(primary_n_schools)} schools.")
-    if intervention_start is None:
-        html += paragraph("The intervention start is not known, so no school counts as analysed.")
-    return html, {str(arm): int(arms.at[arm, "randomised"]) for arm in order}
-
-
-def _arm_order(arms) -> list[str]:
-    return sorted(arms, key=lambda arm: (ARMS.index(arm) if arm in ARMS else len(ARMS), str(arm)))
 
 
 def balance(frame: pd.DataFrame) -> str:
@@ -155,19 +67,66 @@ def _mean(value) -> str:
 
 
 def power(frame: pd.DataFrame) -> tuple[str, list[str]]:
-    """A sentence per power row (the table's own ``summary`` when it has one), with the
-    assumptions folded away beneath."""
-    labels = row_labels(frame, ["outcome", "method"])
-    statements, details = [], []
-    for label, (_, row) in zip(labels, frame.iterrows(), strict=True):
-        summary = row.get("summary")
-        statements.append(str(summary) if given(summary) else _power_statement(label, row))
-        if given(row.get("assumptions")):
-            details.append(
-                f"<details><summary>Assumptions: {escape(label)}</summary>"
-                f"{bullet_list(_assumption_lines(row['assumptions']))}</details>"
-            )
-    return bullet_list(statements) + "".join(details), statements
+    """The smallest detectable effects as a table (outcome, method, test, MDE as a rate ratio
+    and in contacts per school per month and per year), the first row's in a sentence above
+    it (in words: the table's own ``summary`` speaks in codes), and the assumptions folded
+    away beneath."""
+    frame = frame.assign(label=row_labels(frame, ["outcome", "method"]))
+    statements = [_power_statement(row["label"], row) for _, row in frame.iterrows()]
+    per_month = frame.get("mde_per_school_month", pd.Series(float("nan"), frame.index))
+    per_year = frame.get("mde_per_school_year", per_month * MONTHS_PER_YEAR)
+    table = frame.assign(
+        outcome_name=frame["outcome"].map(readable) if "outcome" in frame else frame["label"],
+        method_name=frame["method"].map(readable) if "method" in frame else None,
+        test_name=[_power_test(row) for _, row in frame.iterrows()],
+        per_month=[_change(v, r) for v, r in zip(per_month, frame["mde_rate_ratio"], strict=True)],
+        per_year=[_change(v, r) for v, r in zip(per_year, frame["mde_rate_ratio"], strict=True)],
+    ).set_index("outcome_name")
+    html = paragraph(statements[0]) + render_table(
+        table,
+        [
+            Column("method_name", "Method", numeric=False),
+            Column("test_name", "Test", numeric=False),
+            Column("n_schools", "Schools", count),
+            Column("months", "Months", lambda v: number(v, 0)),
+            Column("mde_rate_ratio", "MDE, rate ratio", lambda v: f"{v:.2f}"),
+            Column("per_month", "MDE, contacts per school per month"),
+            Column("per_year", "MDE, contacts per school per year"),
+        ],
+        row_heading="Outcome",
+        caption="Minimum detectable effects (MDE) at the plan's alpha and power",
+    )
+    if (table["test_name"].str.startswith("Non-inferiority")).any():
+        html += paragraph(
+            "For a non-inferiority row the rate ratio is the true ratio at which non-inferiority "
+            "against the margin would be shown with the target power.",
+            "note",
+        )
+    details = [
+        f"<details><summary>Assumptions: {escape(row['label'])}</summary>"
+        f"{bullet_list(_assumption_lines(row['assumptions']))}</details>"
+        for _, row in frame.iterrows()
+        if given(row.get("assumptions"))
+    ]
+    return html + "".join(details), statements
+
+
+def _power_test(row: pd.Series) -> str:
+    if str(row.get("test", "")).startswith("non"):
+        margin = _recorded_margin(row.get("assumptions"))
+        return "Non-inferiority" + (f", margin {margin}" if margin else "")
+    return "Superiority, two-sided"
+
+
+def _recorded_margin(assumptions) -> str | None:
+    found = re.search(r"margin ([0-9.]+)", str(assumptions or ""))
+    return found[1] if found else None
+
+
+def _change(value, ratio) -> str | None:
+    if not given(value) or not given(ratio):
+        return None
+    return f"{abs(float(value)):.2f} {'fewer' if float(ratio) < 1 else 'more'}"
 
 
 def _power_statement(label: str, row: pd.Series) -> str:
@@ -177,11 +136,16 @@ def _power_statement(label: str, row: pd.Series) -> str:
     if not given(row["mde_rate_ratio"]):
         return f"{design}, no effect is detectable."
     ratio = float(row["mde_rate_ratio"])
+    if str(row.get("test", "")).startswith("non"):
+        return (
+            f"{design}, non-inferiority is shown with the target power when the true rate "
+            f"ratio is {ratio:.2f}."
+        )
     text = (
         f"{design}, the smallest effect the trial can reliably detect is a rate ratio of "
         f"{ratio:.2f} (a {abs(1 - ratio):.0%} {'fall' if ratio < 1 else 'rise'})"
     )
-    if given(row["mde_per_school_month"]):
+    if given(row.get("mde_per_school_month")):
         per_month = abs(float(row["mde_per_school_month"]))
         text += f", about {per_month:.2f} {'fewer' if ratio < 1 else 'more'} per school per month"
     return text + "."
@@ -212,22 +176,21 @@ def monthly_by_arm(
 ) -> str:
     """Mean telephone contacts per randomised school by month and arm (a school's academy
     successor counting as the same school), and the totals by period."""
-    frame = query(
-        connection,
+    frame = connection.execute(
         f"""
-        select m.month_start, a.arm, count(distinct {_unit(columns)}) as schools,
+        select m.month_start, a.arm, count(distinct {unit(columns)}) as schools,
                sum(m.phone_contacts) as phone_contacts
         from marts.fct_school_month m join trial.assignment a on a.school_urn = m.school_urn
         group by all order by m.month_start, a.arm
         """,
-    )
+    ).df()
     if frame.empty:
         return paragraph("No school-month figures for the randomised schools yet.")
     frame["per_school"] = frame["phone_contacts"] / frame["schools"]
     wide = frame.pivot(index="month_start", columns="arm", values="per_school")
     chart = charts.monthly_lines(
         list(wide.index),
-        {f"{arm.capitalize()} (mean per school)": wide[arm] for arm in _arm_order(wide.columns)},
+        {f"{arm.capitalize()} (mean per school)": wide[arm] for arm in arm_order(wide.columns)},
         "Telephone contacts per school",
         "Monthly telephone contacts per school by arm",
         marker=intervention_start,

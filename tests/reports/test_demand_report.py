@@ -1,5 +1,6 @@
 import base64
 import re
+from html import unescape
 
 import dagster as dg
 import duckdb
@@ -8,6 +9,9 @@ from scipy import stats
 
 from dagster_project.defs.assets.reports import demand_report
 from dagster_project.defs.resources import build_resources
+from dagster_project.reports.charts import stacked_segments
+
+from .conftest import AGENCY_TYPES_2017, DISTRICTS_2017
 
 REPORT_ASSET = demand_report
 
@@ -138,3 +142,59 @@ def test_an_academic_year_not_in_the_data_fails_clearly(warehouse):
     with pytest.raises(Exception) as raised:
         dg.materialize([demand_report], resources=build_resources(), run_config=config)
     assert "2015/16 is not in the data" in str(raised.value) + str(raised.value.__cause__)
+
+
+def test_the_school_figures_reconcile_with_the_agency_type_table(report_run):
+    warehouse = report_run.warehouse
+    section = unescape(year_section(report_run.html, "2017/18"))
+    year = warehouse.contacts[warehouse.contacts["academic_year"] == "2017/18"]
+    matched = year["school_urn"].notna().sum()
+    school_type = AGENCY_TYPES_2017["Schools"]
+    shown = sum(school_type)
+    line = re.search(r"Reconciliation: [^<]*", section)
+    assert line, "the schools section has a reconciliation line"
+    assert line[0] == (
+        f"Reconciliation: {shown:,} contacts and referrals from school-type referrers (all of "
+        f"them, as in the agency-type table); {matched:,} matched to a school on the register "
+        f"(the monthly and per-school figures); difference {shown - matched:+,}."
+    )
+    assert "From schools matched to the register" in section
+    assert "(matched to a school on the register)" in section
+
+
+def test_district_rates_are_per_10000_children(report_run, page_row):
+    section = year_section(report_run.html, "2017/18")
+    n, population, ons = DISTRICTS_2017["Rugby"]
+    row = page_row(section, "Rugby")
+    assert row[3] == f"{10_000 * n / population:.1f}"
+    assert row[5] == f"{10_000 * n / ons:.1f}"
+    assert "Per 10,000 aged 0-17 (published population)" in unescape(section)
+
+
+def test_a_tiny_agency_type_is_folded_so_a_larger_one_stays_published(
+    warehouse, materialise_report, page_row
+):
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute(
+            "insert into marts.rpt_agency_type_summary values "
+            "('2017/18', 'Unknown', 3, 2, 1, 33.3, 66.7)"
+        )
+    html, _ = materialise_report(demand_report)
+    section = year_section(html, "2017/18")
+    contacts, referrals = AGENCY_TYPES_2017["Other (VCS)"]
+    assert page_row(section, "Other (VCS) and Unknown")[:3] == [
+        f"{contacts + referrals + 3:,}",
+        f"{contacts + 2:,}",
+        f"{referrals + 1:,}",
+    ]
+    assert "Unknown (fewer than 5) is counted with Other (VCS)." in section
+    education = sum(AGENCY_TYPES_2017["Education services"])
+    assert page_row(section, "Education services")[0] == f"{education:,}"
+
+
+def test_a_row_whose_split_is_hidden_draws_its_public_total():
+    nan = float("nan")
+    contacts, referrals, whole = stacked_segments([383, nan, nan], [124, nan, nan], [507, 57, nan])
+    assert contacts.tolist() == [383, 0, 0]
+    assert referrals.tolist() == [124, 0, 0]
+    assert whole.tolist() == [0, 57, 0], "the public total drawn; nothing where all is hidden"

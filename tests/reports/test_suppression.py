@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.reports.publication import TOTAL, publish
-from dagster_project.reports.suppression import suppress_small_counts
+from dagster_project.reports.suppressed_tables import TOTAL, publish
+from dagster_project.reports.suppression import fold_small_rows, suppress_small_counts
 
 
 def agency_table(rows: dict[str, tuple[int, int]]) -> pd.DataFrame:
@@ -96,3 +96,34 @@ def test_unknown_columns_are_refused_by_name():
     frame = pd.DataFrame({"n": [1]})
     with pytest.raises(ValueError, match="referrals"):
         suppress_small_counts(frame, ["n"], row_totals={"n": ["referrals"]})
+
+
+def test_a_tiny_row_folded_into_a_neighbour_no_longer_hides_a_large_row_whole():
+    rows = {
+        "Schools": (2900, 529),
+        "Education services": (300, 42),
+        "Housing or housing association": (350, 46),
+        "Police": (2000, 600),
+        "Unknown": (2, 1),
+    }
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["contacts", "referrals"])
+    frame["total"] = frame["contacts"] + frame["referrals"]
+    counts = ["total", "contacts", "referrals"]
+    arguments = {"row_totals": {"total": ["contacts", "referrals"]}}
+
+    unfolded = publish(frame, counts, **arguments)
+    assert unfolded.hidden.loc["Education services", counts].all(), "342 hidden whole"
+
+    folded, note = fold_small_rows(frame, "total", into="Police")
+    table = publish(folded, counts, **arguments)
+    assert not table.hidden.any().any(), "nothing left to hide"
+    assert table.frame.at["Police and Unknown", "total"] == 2600 + 3
+    assert table.frame.at["Education services", "total"] == 342
+    assert table.frame.at[TOTAL, "total"] == frame["total"].sum()
+    assert note == "Unknown (fewer than 5) is counted with Police."
+
+
+def test_without_a_named_row_a_tiny_row_joins_the_row_before_it():
+    frame = pd.DataFrame({"n": [40, 30, 2, 50]}, index=["a", "b", "tiny", "c"])
+    folded, _ = fold_small_rows(frame, "n", into="not there")
+    assert folded["n"].to_dict() == {"a": 40, "b and tiny": 32, "c": 50}

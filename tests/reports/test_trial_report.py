@@ -1,38 +1,114 @@
 import re
+from html import unescape
 
 import duckdb
 import pandas as pd
 import yaml
 
+from dagster_project import settings
 from dagster_project.defs.assets.reports import trial_report
+from dagster_project.reports.trial_labels import readable
 
 REPORT_ASSET = trial_report
+PLAN = settings.PROJECT_ROOT / "config" / "trial_plan.yml"
 MARGIN = 0.9
 RUN_CONFIG = {"ops": {trial_report.op.name: {"config": {"non_inferiority_margin": MARGIN}}}}
 
 
 def flow_text(html: str) -> str:
-    match = re.search(r'<div class="flow">(.*?)</div></div>\s*(<p>|<h2>)', html, re.DOTALL)
+    match = re.search(r'<div class="flow">(.*?)<p class="note">Counts from', html, re.DOTALL)
     assert match, "the report has a flow of schools"
-    return re.sub(r"<[^>]+>", " ", match[1])
+    return unescape(re.sub(r"<[^>]+>", " ", match[1]))
 
 
-def test_the_flow_of_schools_counts_register_eligible_randomised_and_analysed(report_run):
+def not_randomised_reasons(schools: pd.DataFrame, assigned: set) -> dict[str, int]:
+    """Each school not in the assignment under the first rule it fails (no plan: no phases)."""
+    reasons = {}
+    for school in schools[~schools["school_urn"].isin(assigned)].itertuples():
+        if not school.is_open:
+            reason = "Closed"
+        elif pd.isna(school.pupils) or pd.isna(school.pct_fsm):
+            reason = "Enrolment or free school meals unknown"
+        else:
+            reason = "Not randomised (no trial plan to give the reason)"
+        reasons[reason] = reasons.get(reason, 0) + 1
+    return reasons
+
+
+def test_the_flow_of_schools_starts_from_the_eligible_population_with_each_exclusion(
+    report_run,
+):
     warehouse, text = report_run.warehouse, flow_text(report_run.html)
     schools = warehouse.schools
-    eligible = schools[schools["is_open"] & (schools["successor_urn"] == schools["school_urn"])]
     assignment = warehouse.trial["assignment"]
-    assert f"On the school register: {len(schools)} schools" in text
-    assert f"Assessed for eligibility (open, current URN): {len(eligible)}" in text
-    assert f"Closed or superseded: {len(schools) - len(eligible)}" in text
+    assert f"Schools of the randomised schools' local authorities (937): {len(schools)}" in text
+    reasons = not_randomised_reasons(schools, set(assignment["school_urn"]))
+    assert reasons["Closed"] == 1
+    for reason, n in reasons.items():
+        assert f"{reason}: {n}" in text
+    assert sum(reasons.values()) + len(assignment) == len(schools), "the flow adds up"
     assert f"Randomised: {len(assignment)}" in text
-    assert f"eligibility rules): {len(eligible) - len(assignment)}" in text
     months = warehouse.school_months
     in_trial = set(months.loc[pd.to_datetime(months["month_start"]) >= "2019-09-01", "school_urn"])
     for _, group in assignment.groupby("arm"):
-        assert f"{len(group)} schools allocated" in text
+        assert f"Allocated: {len(group)}" in text
         analysed = group["school_urn"].isin(in_trial).sum()
-        assert f"{analysed} with trial-period data" in text
+        assert f"With trial-period data: {analysed}" in text
+
+
+def test_the_flow_counts_the_plan_population_and_names_other_authorities(
+    data_dir, materialise_report, build_warehouse, monkeypatch
+):
+    warehouse = build_warehouse(data_dir / "warehouse.duckdb", trial="built")
+    plan = data_dir / "trial_plan.yml"
+    content = yaml.safe_load(PLAN.read_text())
+    content["eligibility"]["phases"] = ["Secondary"]
+    plan.write_text(yaml.safe_dump(content))
+    monkeypatch.setenv("MASH_TRIAL_PLAN", str(plan))
+    assigned = set(warehouse.trial["assignment"]["school_urn"])
+    outside = [urn for urn in warehouse.schools["school_urn"] if urn not in assigned][:1]
+    other_phase = warehouse.schools[
+        (warehouse.schools["phase"] != "Secondary")
+        & warehouse.schools["is_open"]
+        & ~warehouse.schools["school_urn"].isin([*assigned, *outside])
+    ]
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute(
+            "update marts.dim_school set la_code = '330' where school_urn = ?", outside
+        )
+    html = materialise_report(trial_report)[0]
+    text = flow_text(html)
+    assert f"Schools of the plan's local authorities (937): {len(warehouse.schools) - 1}" in text
+    assert len(other_phase) == 1 and "Phase not in the plan: 1" in text
+    assert "also holds 1 schools of other local authorities" in html
+
+
+def test_the_flow_is_drawn_from_trial_consort_when_the_trial_wrote_it(
+    data_dir, materialise_report, build_warehouse
+):
+    warehouse = build_warehouse(data_dir / "warehouse.duckdb", trial="built")
+    rows = [
+        ("Assessed: in-county schools", None, 250, None, 1, "h"),
+        ("Excluded", None, 12, "Special schools outside the plan's phases", 1, "h"),
+        ("Excluded", None, 3, "Closed before randomisation", 1, "h"),
+        ("Randomised", None, 235, None, 2, "h"),
+        ("Allocated", "intervention", 118, None, 3, "h"),
+        ("Allocated", "comparison", 117, None, 3, "h"),
+        ("Lost", "comparison", 2, "Closed during the trial", 4, "h"),
+    ]
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute(
+            "create table trial.consort (step varchar, arm varchar, schools integer, "
+            "reason varchar, step_order integer, plan_hash varchar)"
+        )
+        connection.executemany("insert into trial.consort values (?, ?, ?, ?, ?, ?)", rows)
+    html, _ = materialise_report(trial_report)
+    text = flow_text(html)
+    assert "Assessed: in-county schools: 250" in text
+    assert "Special schools outside the plan's phases: 12" in text
+    assert "Closed before randomisation: 3" in text
+    assert "Comparison, Closed during the trial: 2" in text
+    assert "Counts from trial.consort" in html
 
 
 def test_results_come_with_a_forest_plot_and_the_referral_margin(report_run, page_row):
@@ -40,7 +116,7 @@ def test_results_come_with_a_forest_plot_and_the_referral_margin(report_run, pag
     assert 'alt="Forest plot of rate ratios"' in html
     results = warehouse.trial["results"]
     primary = results[results["is_primary"]].iloc[0]
-    row = page_row(html, f"{primary['outcome'].replace('_', ' ')} · {primary['model']}")
+    row = page_row(html, f"{readable(primary['outcome'])} · {readable(primary['model'])}")
     assert row[:4] == [
         "Primary",
         f"{primary['estimate']:.3f}",
@@ -58,7 +134,7 @@ def test_results_come_with_a_forest_plot_and_the_referral_margin(report_run, pag
 def test_balance_power_and_the_monthly_trend_by_arm_are_shown(report_run, page_row):
     html, warehouse = report_run.html, report_run.warehouse
     balance = warehouse.trial["balance"].set_index("variable")
-    assert page_row(html, "pct fsm")[2] == f"{balance.at['pct_fsm', 'std_diff']:+.3f}"
+    assert page_row(html, "% free school meals")[2] == f"{balance.at['pct_fsm', 'std_diff']:+.3f}"
     power = warehouse.trial["power"].iloc[0]
     assert f"rate ratio of {power['mde_rate_ratio']:.2f}" in html
     assert f"{1 - power['mde_rate_ratio']:.0%} fall" in html
@@ -97,7 +173,10 @@ def test_the_intervention_start_comes_from_the_trial_plan_when_not_configured(
 ):
     build_warehouse(data_dir / "warehouse.duckdb", trial="built")
     plan = data_dir / "trial_plan.yml"
-    plan.write_text(yaml.safe_dump({"trial": {"start": "2019-10", "end": "2020-03"}}))
+    content = yaml.safe_load(PLAN.read_text())
+    content["trial"]["start"] = "2019-10"
+    content["outcomes"]["secondary"] = [{"column": "referrals", "test": "two_sided"}]
+    plan.write_text(yaml.safe_dump(content))
     monkeypatch.setenv("MASH_TRIAL_PLAN", str(plan))
     html, _ = materialise_report(trial_report)
     assert "Intervention start: 01 October 2019" in html
@@ -147,15 +226,109 @@ def test_the_trial_tables_extra_columns_are_used_when_present(
     text = flow_text(html)
     assert f"Randomised: {len(assignment)}" in text
     assert "taking their predecessor's arm: 1" in text
-    assert "outside the plan's eligibility rules): 0" in text
+    assert "Not randomised (no trial plan to give the reason): 1" in text
     assert "777.7" not in html, "balance shows the whole sample, not a stratum"
     assert "intervention minus comparison, -0.31 per school per month" in html
     assert "against margin 0.85: not above the margin" not in html
     assert "against margin 0.85: above the margin" in html
     assert "Conclusion: non-inferior." in html
-    assert page_row(html, "phone contacts · ols ancova")[:3] == [
+    assert page_row(html, "Telephone contacts · Linear ANCOVA")[:3] == [
         "Sensitivity",
         "-0.310",
         "difference per month",
     ]
     assert 'alt="Forest plot of rate ratios"' in html
+
+
+def results_rows(html: str) -> list[list[str]]:
+    """Header and rows of the results table, as printed."""
+    table = re.search(r"<caption>Intervention against comparison</caption>(.*?)</table>", html)
+    assert table, "the report has a results table"
+    return [
+        [unescape(cell) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table[1])
+    ]
+
+
+def test_every_p_value_has_the_hypothesis_it_tests_beside_it(report_run):
+    header, *rows = results_rows(report_run.html)
+    hypothesis, p = header.index("Hypothesis tested"), header.index("p value")
+    assert hypothesis == p - 1, "the hypothesis sits just before the p value"
+    assert len(rows) == len(report_run.warehouse.trial["results"])
+    for row in rows:
+        assert row[p] != "–"
+        assert row[hypothesis] == "Superiority, two-sided (H0: ratio = 1)", row
+
+
+def test_the_referral_row_names_its_one_sided_non_inferiority_test(
+    data_dir, materialise_report, build_warehouse, page_row
+):
+    """As the trial writes them: each row's hypothesis, and the referral margin."""
+    warehouse = build_warehouse(data_dir / "warehouse.duckdb", trial="built")
+    with duckdb.connect(str(warehouse.path)) as connection:
+        connection.execute(
+            """
+            alter table trial.results add column hypothesis varchar default 'two-sided';
+            alter table trial.results add column margin double;
+            alter table trial.results add column se_type varchar default 'HC2';
+            alter table trial.results add column boundary_z double default 2.797;
+            update trial.results set hypothesis = 'superiority, two-sided' where is_primary;
+            update trial.results set margin = 0.70, p_value = 0.0004, hypothesis =
+                'non-inferiority, rate ratio above 0.7, one-sided at alpha/2'
+                where outcome = 'referrals';
+            """
+        )
+    html, _ = materialise_report(trial_report)
+    header, *rows = results_rows(html)
+    by_label = {row[0]: row for row in rows}
+    referrals = by_label["Referrals · Negative binomial GEE"]
+    hypothesis = header.index("Hypothesis tested")
+    assert referrals[hypothesis] == "Non-inferiority, one-sided (H0: ratio ≤ 0.70)"
+    assert referrals[hypothesis + 1] == "< 0.001"
+    assert by_label["Email contacts · Negative binomial GEE"][hypothesis].startswith(
+        "Superiority, two-sided"
+    )
+    assert "one-sided non-inferiority p < 0.001" in unescape(html)
+    assert "A non-inferiority p value is one-sided at half the plan's alpha" in unescape(html)
+    assert page_row(html, "Referrals · Negative binomial GEE") == referrals[1:]
+    assert '<th class="txt">Standard error type</th>' in html
+    assert '<th class="txt">Boundary z</th>' in html, "a column the report does not know is shown"
+    assert ">2.797<" in html
+
+
+def test_power_is_a_table_of_minimum_detectable_effects(report_run, page_row):
+    power = report_run.warehouse.trial["power"].iloc[0]
+    row = page_row(report_run.html, "Telephone contacts")
+    per_month = power["mde_per_school_month"]
+    assert row == [
+        "Simulation (re-randomised)",
+        "Superiority, two-sided",
+        str(power["n_schools"]),
+        str(power["months"]),
+        f"{power['mde_rate_ratio']:.2f}",
+        f"{per_month:.2f} fewer",
+        f"{12 * per_month:.2f} fewer",
+    ]
+
+
+def test_no_table_cell_is_long_enough_to_wrap_over_four_lines(report_run):
+    text = re.sub(r'src="data:[^"]*"', "", report_run.html)
+    cells = [
+        unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", text)
+    ]
+    assert cells
+    assert max(len(cell) for cell in cells) <= 64, max(cells, key=len)
+
+
+def test_a_broken_plan_is_named_and_the_report_still_builds(
+    data_dir, materialise_report, build_warehouse, monkeypatch
+):
+    build_warehouse(data_dir / "warehouse.duckdb", trial="built")
+    plan = data_dir / "trial_plan.yml"
+    content = yaml.safe_load(PLAN.read_text())
+    del content["strata"]
+    plan.write_text(yaml.safe_dump(content))
+    monkeypatch.setenv("MASH_TRIAL_PLAN", str(plan))
+    html, _ = materialise_report(trial_report)
+    assert f"Trial plan {plan}, `strata`: missing" in unescape(html)
+    assert "Not randomised (no trial plan to give the reason)" in flow_text(html)

@@ -15,9 +15,9 @@ from dagster_project import settings
 from dagster_project.defs.resources import DUCKDB_WRITER_POOL
 from dagster_project.reports.demand_report import build_demand_report
 from dagster_project.reports.page import Report, write_report
-from dagster_project.reports.trial_plan import trial_start
+from dagster_project.reports.trial_plan import read_plan
 from dagster_project.reports.trial_report import TrialSettings, build_trial_report
-from dagster_project.reports.warehouse import open_read_only
+from dagster_project.warehouse import connect_read_only
 
 DEMAND_DEPS = [
     "rpt_agency_type_summary",
@@ -60,7 +60,7 @@ class TrialReportConfig(dg.Config):
     description="The scoping report's tables and charts for each academic year, as HTML.",
 )
 def demand_report(config: DemandReportConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
-    with closing(open_read_only(duckdb.database)) as connection:
+    with closing(connect_read_only(duckdb.database)) as connection:
         report = build_demand_report(connection, config.academic_year)
     path = write_report(report.html, settings.reports_dir() / "demand_report.html")
     return dg.MaterializeResult(metadata=_metadata(report, path))
@@ -75,19 +75,20 @@ def demand_report(config: DemandReportConfig, duckdb: DuckDBResource) -> dg.Mate
     description="Flow of schools, balance, power and results of the schools trial, as HTML.",
 )
 def trial_report(config: TrialReportConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
-    with closing(open_read_only(duckdb.database)) as connection:
+    with closing(connect_read_only(duckdb.database)) as connection:
         report = build_trial_report(connection, _trial_settings(config))
     path = write_report(report.html, settings.reports_dir() / "trial_report.html")
     return dg.MaterializeResult(metadata=_metadata(report, path))
 
 
 def _trial_settings(config: TrialReportConfig) -> TrialSettings:
+    plan = read_plan(settings.trial_plan_path())
     if config.intervention_start:
         start = date.fromisoformat(config.intervention_start)
     else:
-        start = trial_start(settings.trial_plan_path())
+        start = plan.plan.trial.start if plan.plan else None
     return TrialSettings(
-        intervention_start=start, non_inferiority_margin=config.non_inferiority_margin
+        intervention_start=start, non_inferiority_margin=config.non_inferiority_margin, plan=plan
     )
 
 

@@ -12,7 +12,7 @@ TOTAL = "Total"
 
 
 @dataclass
-class PublishedTable:
+class SuppressedTable:
     """A table's values and which of its cells are hidden."""
 
     frame: pd.DataFrame
@@ -36,7 +36,7 @@ def publish(
     row_totals: Mapping[str, Sequence[str]] | None = None,
     ratios: Mapping[str, tuple[str, str]] | None = None,
     shares: Sequence[str] = (),
-) -> PublishedTable:
+) -> SuppressedTable:
     """Add a total row, then the derived columns, then suppression.
 
     ``ratios`` maps a new column to (numerator, denominator) columns of the same row;
@@ -59,11 +59,11 @@ def publish(
         ratios={name: list(sources) for name, sources in (ratios or {}).items()},
         shares=share_columns,
     )
-    return PublishedTable(table, hidden)
+    return SuppressedTable(table, hidden)
 
 
 def render_published(
-    table: PublishedTable, columns: list[Column], row_heading: str, caption: str
+    table: SuppressedTable, columns: list[Column], row_heading: str, caption: str
 ) -> str:
     return render_table(
         table.frame,
