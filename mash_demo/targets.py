@@ -1,4 +1,4 @@
-"""The figures the demo world is calibrated to (shared/spec/calibration.md) and the
+"""The figures the demo world is calibrated to (docs/calibration.md) and the
 assumptions that turn them into monthly volumes.
 
 The baseline academic year (2017/18) reproduces the scoping report; later years drift by

@@ -1,4 +1,4 @@
-"""The scoping report's 2017/18 figures (shared/spec/calibration.md), as the tests read them.
+"""The scoping report's 2017/18 figures (docs/calibration.md), as the tests read them.
 
 Kept apart from the generator's own targets (``mash_demo/targets.py``) so that
 a wrong target there fails the tests instead of passing its own check.

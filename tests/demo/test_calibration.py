@@ -1,5 +1,5 @@
 """The baseline year (2017/18) read back from the raw extracts reproduces the scoping
-report's figures (shared/spec/calibration.md) within its tolerances."""
+report's figures (docs/calibration.md) within its tolerances."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""The landing files speak the extract contract (shared/spec/extracts.md), with the mess
+"""The landing files speak the extract contract (docs/extract-contract.md), with the mess
 real exports have, and the ground truth agrees with them."""
 
 import re
