@@ -1,26 +1,37 @@
-"""Resources shared by every asset: the DuckDB warehouse and the dbt project."""
+"""What every asset shares: the DuckDB warehouse, the dbt project, the writers' pool and the
+team that owns the platform (dbt nodes name theirs in ``meta``, ``dbt/dbt_project.yml``)."""
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
+import dagster as dg
 import duckdb
-from dagster import RetryRequested
+from dagster._utils.env import environ
 from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt.compat import DBT_PYTHON_VERSION
 from dagster_duckdb import DuckDBResource
+from packaging.version import Version
 
 from dagster_project import settings
 
 dbt_project = DbtProject(
     project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR
 )
+# Under `dg dev` (only) the manifest is parsed afresh, with the profile the runs use.
+with environ(settings.dbt_environment()):
+    dbt_project.prepare_if_dev()
 
 #: dbt from the same virtualenv, whether or not it is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 #: Every asset that writes the warehouse runs in this pool (limit 1 in dagster.yaml).
 DUCKDB_WRITER_POOL = "duckdb_writer"
+
+#: Owners of the Python assets.
+PLATFORM_OWNERS = ["team:mash-data"]
 
 
 #: How often, and how long apart, a step retries while another process holds the file lock.
@@ -30,24 +41,54 @@ LOCK_RETRY_SECONDS = 30
 
 class WarehouseResource(DuckDBResource):
     """The warehouse; a step that finds the file locked by another process is retried later,
-    the one transient failure worth retrying (data errors fail at once)."""
+    the one transient failure worth retrying (data errors fail at once). The first step to
+    open it makes the data folder."""
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         try:
             with super().get_connection() as conn:
                 yield conn
         except duckdb.IOException as error:
             if "could not set lock" not in str(error).lower():
                 raise
-            raise RetryRequested(
+            raise dg.RetryRequested(
                 max_retries=LOCK_RETRIES, seconds_to_wait=LOCK_RETRY_SECONDS
             ) from error
+
+
+class MashDbtCliResource(DbtCliResource):
+    """dbt as one subprocess per invocation, and nothing more.
+
+    dagster-dbt would first run ``dbt --version`` and open a dbt adapter in this process (to
+    count rows and read columns through it). dbt here is the dbt-core installed beside
+    Dagster, and the row counts and columns are read through the DuckDB resource, whose
+    connection closes at once (an adapter held open would keep DuckDB's file lock from the
+    next dbt step). The subprocess is given the data folder as an absolute path.
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return DBT_PYTHON_VERSION
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        return None
+
+    def cli(self, args: Sequence[str], **kwargs):
+        # The environment is read when the subprocess starts, inside this call.
+        with environ(settings.dbt_environment()):
+            return super().cli(args, **kwargs)
 
 
 def build_resources() -> dict:
     """Resources for the current environment; called when Definitions load or in tests."""
     return {
         "duckdb": WarehouseResource(database=str(settings.warehouse_path())),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": MashDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources=build_resources())

@@ -71,7 +71,7 @@ def test_a_second_run_loads_nothing_new(trial_copy, run_mash):
 
 
 def test_a_new_file_starts_one_run_that_publishes_it(trial_copy, monkeypatch):
-    from dagster_project.definitions import build_definitions
+    from dagster_project.definitions import defs
     from dagster_project.defs.sensors import landing_files
 
     monkeypatch.setenv(settings.DATA_DIR_ENV, str(trial_copy.data_dir))
@@ -96,7 +96,7 @@ def test_a_new_file_starts_one_run_that_publishes_it(trial_copy, monkeypatch):
     assert len(ready.run_requests) == 1
     assert not evaluate(ready.cursor).run_requests, "one batch, one run"
 
-    job = build_definitions().resolve_job_def(ready.run_requests[0].job_name or "refresh_warehouse")
+    job = defs().resolve_job_def(ready.run_requests[0].job_name or "refresh_warehouse")
     before = published_version(trial_copy.published)
     with PublishedReader(trial_copy.published) as reader:
         result = job.execute_in_process(

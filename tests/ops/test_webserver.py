@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 
 from dagster_project import settings
-from dagster_project.definitions import defs
+from dagster_project.definitions import defs as load_definitions
 from dagster_project.defs.schedules import NIGHTLY_SCHEDULE_NAME
 from dagster_project.defs.sensors import LANDING_SENSOR_NAME
+from dagster_project.instance import TEMPLATE
 
 STARTUP_SECONDS = 240
 
@@ -87,7 +88,7 @@ def _wait_for_code_location(port: int, server: subprocess.Popen) -> None:
 def webserver_port(tmp_path):
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
-    shutil.copy(settings.PROJECT_ROOT / ".dagster_home" / "dagster.yaml", dagster_home)
+    shutil.copy(TEMPLATE, dagster_home)
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "MASH_DATA_DIR": str(tmp_path)}
     webserver = Path(sys.executable).parent / "dagster-webserver"
@@ -124,7 +125,7 @@ def test_the_ui_shows_every_asset_the_schedule_and_the_sensor(webserver_port):
     data = _graphql(webserver_port, GRAPH_QUERY)
 
     groups = {tuple(n["assetKey"]["path"]): n["groupName"] for n in data["assetNodes"]}
-    defined = {tuple(key.path) for key in defs.resolve_all_asset_keys()}
+    defined = {tuple(key.path) for key in load_definitions().resolve_all_asset_keys()}
     assert defined - set(groups) == set()
     assert _dbt_models() - set(groups) == set()
     assert groups[("published",)] == "publish"

@@ -1,4 +1,3 @@
-{{ config(tags=['after_matching']) }}
 -- Contacts with the agency their referrer was matched to. A school match is moved to the
 -- school's current URN, and its agency id follows ('SCH' || current URN).
 with contacts as (

@@ -1,4 +1,3 @@
-{{ config(tags=['before_matching']) }}
 -- The distinct referrer names of agency (in-scope) contacts, per agency type: what the
 -- matching asset matches to the school register and the agency list.
 select
