@@ -1,6 +1,8 @@
 """What every asset shares: the DuckDB warehouse, the dbt project, the writers' pool and the
 team that owns the platform (dbt nodes name theirs in ``meta``, ``dbt/dbt_project.yml``)."""
 
+import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -10,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 from dagster._utils.env import environ
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject
 from dagster_dbt.compat import DBT_PYTHON_VERSION
 from dagster_duckdb import DuckDBResource
 from packaging.version import Version
@@ -58,6 +60,9 @@ class WarehouseResource(DuckDBResource):
             ) from error
 
 
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
 class MashDbtCliResource(DbtCliResource):
     """dbt as one subprocess per invocation, and nothing more.
 
@@ -65,7 +70,14 @@ class MashDbtCliResource(DbtCliResource):
     count rows and read columns through it). dbt here is the dbt-core installed beside
     Dagster, and the row counts and columns are read through the DuckDB resource, whose
     connection closes at once (an adapter held open would keep DuckDB's file lock from the
-    next dbt step). The subprocess is given the data folder as an absolute path.
+    next dbt step).
+
+    The subprocess is given the data folder as an absolute path, and writes its artifacts
+    under the data folder (``dbt/target/``, unless ``DBT_TARGET_PATH`` says otherwise). dbt's
+    parse cache depends on the profile, hence on the data folder: each invocation starts from
+    the data folder's cache and leaves its own there (``keep_parse``), so dbt parses the
+    project in full at most once per data folder (and not at all after ``make setup`` for
+    the default one), then only what changed.
     """
 
     @cached_property
@@ -75,10 +87,28 @@ class MashDbtCliResource(DbtCliResource):
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
         return None
 
-    def cli(self, args: Sequence[str], **kwargs):
+    @staticmethod
+    def target_dir() -> Path:
+        return Path(os.environ.get("DBT_TARGET_PATH") or settings.data_dir() / "dbt" / "target")
+
+    def cli(self, args: Sequence[str], **kwargs) -> DbtCliInvocation:
+        target = self.target_dir()
+        cache = target / PARTIAL_PARSE_FILE
+        prepared = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE_FILE
+        if not cache.exists() and prepared.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(prepared, cache)
         # The environment is read when the subprocess starts, inside this call.
-        with environ(settings.dbt_environment()):
+        with environ({**settings.dbt_environment(), "DBT_TARGET_PATH": str(target)}):
             return super().cli(args, **kwargs)
+
+    def keep_parse(self, invocation: DbtCliInvocation) -> None:
+        """After the invocation ends: its parse becomes the data folder's cache."""
+        parsed = invocation.target_path / PARTIAL_PARSE_FILE
+        if parsed.exists():
+            kept = self.target_dir() / f".{PARTIAL_PARSE_FILE}.{os.getpid()}"
+            shutil.copyfile(parsed, kept)
+            kept.replace(self.target_dir() / PARTIAL_PARSE_FILE)
 
 
 def build_resources() -> dict:

@@ -29,10 +29,10 @@ from dagster import (
     TableColumn,
     TableSchema,
 )
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.defs.resources import DUCKDB_WRITER_POOL, dbt_project
+from dagster_project.defs.resources import DUCKDB_WRITER_POOL, MashDbtCliResource, dbt_project
 
 #: dbt tags (dbt_project.yml) of the nodes built before and after matching. The second half
 #: is selected by its own tag, not by excluding the first: dagster-dbt picks a definition's
@@ -168,9 +168,10 @@ def _dbt_half(name: str, tag: str) -> AssetsDefinition:
         pool=DUCKDB_WRITER_POOL,
         name=name,
     )
-    def _build(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
+    def _build(context: AssetExecutionContext, dbt: MashDbtCliResource, duckdb: DuckDBResource):
         invocation = dbt.cli(["build"], context=context, raise_on_error=False)
         yield from _with_table_metadata(invocation.stream(), invocation.manifest, duckdb)
+        dbt.keep_parse(invocation)
         error = invocation.get_error()
         if error is not None:
             raise error
