@@ -44,7 +44,7 @@ AFTER_MATCHING_TAG = "after_matching"
 #: A sentence per kind of dbt test, for tests whose YAML gives no description.
 TEST_SENTENCES = {
     "not_null": "{column} is never null.",
-    "unique": "No two rows share a {column}.",
+    "unique": "{column} is unique: no two rows share one.",
     "accepted_values": "{column} is one of {values}.",
     "relationships": "Every {column} is a {field} of {to}.",
     "unique_combination": "No two rows share the values of {columns}.",
