@@ -19,15 +19,21 @@ from packaging.version import Version
 
 from dagster_project import settings
 
+#: dbt from the same virtualenv, whether or not it is on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
 dbt_project = DbtProject(
     project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR
 )
-# Under `dg dev` (only) the manifest is parsed afresh, with the profile the runs use.
-with environ(settings.dbt_environment()):
+# Under `dg dev` (only) the manifest is parsed afresh, with the profile the runs use and the
+# virtualenv's dbt (dagster-dbt's preparer looks for `dbt` on PATH).
+with environ(
+    {
+        **settings.dbt_environment(),
+        "PATH": os.pathsep.join([str(Path(DBT_EXECUTABLE).parent), os.environ.get("PATH", "")]),
+    }
+):
     dbt_project.prepare_if_dev()
-
-#: dbt from the same virtualenv, whether or not it is on PATH.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 #: Every asset that writes the warehouse runs in this pool (limit 1 in dagster.yaml).
 DUCKDB_WRITER_POOL = "duckdb_writer"
