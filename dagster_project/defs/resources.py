@@ -15,7 +15,6 @@ from dagster._utils.env import environ
 from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject
 from dagster_dbt.compat import DBT_PYTHON_VERSION
 from dagster_duckdb import DuckDBResource
-from packaging.version import Version
 
 from dagster_project import settings
 
@@ -87,7 +86,7 @@ class MashDbtCliResource(DbtCliResource):
     """
 
     @cached_property
-    def _cli_version(self) -> Version:
+    def _cli_version(self):
         return DBT_PYTHON_VERSION
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
