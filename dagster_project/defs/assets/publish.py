@@ -41,8 +41,9 @@ from dagster_project.publishing import (
 
 PUBLISHED_KEY = AssetKey("published")
 PUBLISH_GROUP = "publish"
-#: The layers whose assets ``published`` depends on: the tables it carries and the reports.
-FINAL_LAYERS = ("marts", "trial", "reports")
+#: The layers whose assets ``published`` depends on: the schemas it carries (a dbt model's
+#: schema, a Python asset's key prefix) and the reports.
+FINAL_LAYERS = ("marts", "trial", "audit", "reports")
 
 
 def layer(spec: AssetSpec) -> str:
@@ -52,7 +53,8 @@ def layer(spec: AssetSpec) -> str:
 
 
 def final_assets(specs: Iterable[AssetSpec]) -> list[AssetKey]:
-    """The keys of the assets in ``FINAL_LAYERS``: the marts, the trial tables, the reports."""
+    """The keys of the assets in ``FINAL_LAYERS``: the marts, trial and audit tables, the
+    reports."""
     return [spec.key for spec in specs if layer(spec) in FINAL_LAYERS]
 
 
