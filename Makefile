@@ -10,7 +10,6 @@ BIN := $(VENV)/bin
 MANIFEST := dbt/target/manifest.json
 
 export MASH_DATA_DIR ?= $(CURDIR)/data
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
 .PHONY: setup run test ui docs lint format clean
@@ -25,8 +24,11 @@ $(BIN)/.installed: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-$(MANIFEST): $(BIN)/.installed $(shell find dbt/models dbt/seeds dbt/macros dbt/tests dbt/dbt_project.yml -type f 2>/dev/null)
-	cd dbt && ../$(BIN)/dbt parse --quiet --profiles-dir .
+# Parsed with the profile the runs use (MASH_DATA_DIR made absolute, as the dbt resource
+# gives it), so a run's dbt reuses this parse (partial parsing) instead of starting again.
+$(MANIFEST): $(BIN)/.installed $(shell find dbt/models dbt/seeds dbt/macros dbt/tests dbt/dbt_project.yml dbt/profiles.yml -type f 2>/dev/null)
+	data_dir="$$($(BIN)/python -c 'from dagster_project import settings; print(settings.data_dir())')" \
+	  && cd dbt && MASH_DATA_DIR="$$data_dir" ../$(BIN)/dbt parse --quiet --profiles-dir .
 	touch $@
 
 run: setup
@@ -37,10 +39,11 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-# The Dagster UI with the nightly schedule and the landing sensor running (instance config:
-# .dagster_home/dagster.yaml). Open http://127.0.0.1:3000
+# The Dagster UI with the nightly schedule and the landing sensor running, on the Dagster
+# instance of the data folder ($(MASH_DATA_DIR)/dagster, shared with `mash run`; its
+# dagster.yaml starts as dagster_project/dagster.yaml). Open http://127.0.0.1:3000
 ui: setup
-	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
+	DAGSTER_HOME="$$($(BIN)/python -m dagster_project.instance)" $(BIN)/dg dev -h 127.0.0.1 -p 3000
 
 # dbt's documentation site as one static page, docs/site/index.html. It reads the warehouse's
 # catalog, so it needs a built warehouse: run `make run` first, or point MASH_DATA_DIR at one.

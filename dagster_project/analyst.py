@@ -32,7 +32,7 @@ FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
 
 def published_file() -> Path:
     """The published file of the configured data folder, which must exist already."""
-    data_dir = settings.configured_data_dir()
+    data_dir = settings.data_dir()
     if not data_dir.is_dir():
         raise click.ClickException(
             f"The data folder {data_dir} does not exist. Check {settings.DATA_DIR_ENV} "

@@ -1,36 +1,24 @@
-"""The Dagster code location: every asset, check, resource, job, schedule and sensor.
+"""The Dagster code location ``mash``: every asset, check, resource, job, schedule and sensor.
 
-Loading this module reads the dbt manifest prepared by ``make`` but never parses the
-dbt project, touches the network or opens the warehouse.
+Importing this module does nothing but define ``defs``; Dagster calls it to load the code
+location. Loading discovers the modules of ``dagster_project/defs/`` (a new module there is
+picked up as it is), reads the dbt manifest prepared by ``make`` (or by ``dg dev``) and
+never touches the network, the warehouse or the data folder.
 """
 
-from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
+from pathlib import Path
 
-from dagster_project.defs import jobs, resources, schedules, sensors
-from dagster_project.defs.assets import dbt_models, ingestion, matching, publish, reports, trial
-from dagster_project.defs.checks import gx_checks
-from dagster_project.defs.owners import with_default_owners
-
-#: Every module whose assets and checks come before ``published``; new modules go here.
-UPSTREAM_MODULES = [ingestion, dbt_models, matching, trial, reports, gx_checks]
-
-upstream_assets = with_default_owners(load_assets_from_modules(UPSTREAM_MODULES))
-upstream_checks = load_asset_checks_from_modules(UPSTREAM_MODULES)
+import dagster as dg
 
 
-def build_definitions() -> Definitions:
+@dg.definitions
+def defs() -> dg.Definitions:
     """The code location, its resources pointed at the data folder the environment names now."""
-    return Definitions(
-        assets=[
-            *upstream_assets,
-            publish.build_published_asset([*upstream_assets, *upstream_checks]),
-        ],
-        asset_checks=upstream_checks,
-        resources=resources.build_resources(),
-        jobs=[jobs.refresh_warehouse_job],
-        schedules=schedules.schedules,
-        sensors=sensors.sensors,
+    from dagster_project.defs.assets.publish import build_published_asset, final_assets
+
+    steps = dg.load_from_defs_folder(path_within_project=Path(__file__).parent)
+    graph = steps.resolve_asset_graph()
+    published = build_published_asset(
+        graph.assets_defs, depends_on=final_assets(steps.resolve_all_asset_specs())
     )
-
-
-defs = build_definitions()
+    return dg.Definitions.merge(steps, dg.Definitions(assets=[published]))

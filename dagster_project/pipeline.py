@@ -1,26 +1,26 @@
 """Materialising the whole asset graph from the command line, in this process."""
 
-import os
-
-import duckdb
 from dagster import DagsterInstance
 
 from dagster_project import settings
+from dagster_project.instance import data_folder_instance
+from dagster_project.warehouse import connect_read_only, table_exists
 
 
 def materialize_all(instance: DagsterInstance | None = None) -> bool:
-    """Run the nightly refresh job (every asset and check); True when the run succeeded."""
-    from dagster_project.definitions import build_definitions
+    """Run the nightly refresh job (every asset and check) on the data folder's instance, or
+    on ``instance``; True when the run succeeded."""
+    from dagster_project.definitions import defs
     from dagster_project.defs.jobs import REFRESH_JOB_NAME
 
-    settings.data_dir()
-    # Built afresh so the warehouse resource follows MASH_DATA_DIR as it is now.
-    job = build_definitions().resolve_job_def(REFRESH_JOB_NAME)
     if instance is None:
-        instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+        with data_folder_instance() as own_instance:
+            return materialize_all(own_instance)
+    # Loaded afresh so the warehouse resource follows MASH_DATA_DIR as it is now.
+    job = defs().resolve_job_def(REFRESH_JOB_NAME)
     result = job.execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        instance=instance or DagsterInstance.ephemeral(),
+        instance=instance,
         raise_on_error=False,
     )
     return result.success
@@ -42,12 +42,8 @@ def warehouse_has_loaded_files() -> bool:
     path = settings.warehouse_path()
     if not path.exists():
         return False
-    with duckdb.connect(str(path), read_only=True) as conn:
-        exists = conn.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'audit' and table_name = 'loaded_files'"
-        ).fetchone()[0]
+    with connect_read_only(path) as conn:
         return (
-            bool(exists)
+            table_exists(conn, "audit.loaded_files")
             and conn.execute("select count(*) from audit.loaded_files").fetchone()[0] > 0
         )

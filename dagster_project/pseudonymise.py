@@ -67,7 +67,7 @@ def refuse_misplaced_key_file(path: Path) -> None:
     """A key beside what it protects would travel with every copy of it."""
     for folder, what in (
         (settings.PROJECT_ROOT, "the repository"),
-        (settings.configured_data_dir(), "the data folder"),
+        (settings.data_dir(), "the data folder"),
     ):
         if folder.resolve() in path.resolve().parents:
             raise PseudonymKeyError(

@@ -2,6 +2,9 @@
 
 ``MASH_DATA_DIR`` is the one variable shared by the Dagster DuckDB resource and the dbt
 profile (``dbt/profiles.yml``); ``MASH_LANDING_DIR`` overrides the landing folder alone.
+
+Every function here only computes a path: none creates a folder or writes the environment.
+The step that writes a file makes its folder.
 """
 
 import os
@@ -23,18 +26,20 @@ LANDING_KINDS = ("contacts", "calls", "schools")
 PUBLISHED_FILE = Path("published") / "mash.duckdb"
 
 
-def configured_data_dir() -> Path:
-    """The data folder as configured, made absolute; neither created nor checked."""
+def data_dir() -> Path:
+    """The data folder, absolute (it need not exist yet)."""
     return Path(os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "data").expanduser().resolve()
 
 
-def data_dir() -> Path:
-    """The data folder, created if need be, made absolute and written back to the environment
-    so that dbt subprocesses agree."""
-    path = configured_data_dir()
-    path.mkdir(parents=True, exist_ok=True)
-    os.environ[DATA_DIR_ENV] = str(path)
-    return path
+def dbt_environment() -> dict[str, str]:
+    """What a dbt subprocess needs in its environment to find this data folder: dbt runs in
+    ``dbt/``, so a relative or unset ``MASH_DATA_DIR`` would name another folder there."""
+    return {DATA_DIR_ENV: str(data_dir())}
+
+
+def dagster_home() -> Path:
+    """The Dagster instance of this data folder: run history, schedules, sensor cursors."""
+    return data_dir() / "dagster"
 
 
 def landing_dir() -> Path:

@@ -1,26 +1,44 @@
-"""Resources shared by every asset: the DuckDB warehouse and the dbt project."""
+"""What every asset shares: the DuckDB warehouse, the dbt project, the writers' pool and the
+team that owns the platform (dbt nodes name theirs in ``meta``, ``dbt/dbt_project.yml``)."""
 
+import os
+import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
+import dagster as dg
 import duckdb
-from dagster import RetryRequested
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster._utils.env import environ
+from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject
+from dagster_dbt.compat import DBT_PYTHON_VERSION
 from dagster_duckdb import DuckDBResource
 
 from dagster_project import settings
 
-dbt_project = DbtProject(
-    project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR
-)
-
 #: dbt from the same virtualenv, whether or not it is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
+dbt_project = DbtProject(
+    project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR
+)
+# Under `dg dev` (only) the manifest is parsed afresh, with the profile the runs use and the
+# virtualenv's dbt (dagster-dbt's preparer looks for `dbt` on PATH).
+with environ(
+    {
+        **settings.dbt_environment(),
+        "PATH": os.pathsep.join([str(Path(DBT_EXECUTABLE).parent), os.environ.get("PATH", "")]),
+    }
+):
+    dbt_project.prepare_if_dev()
+
 #: Every asset that writes the warehouse runs in this pool (limit 1 in dagster.yaml).
 DUCKDB_WRITER_POOL = "duckdb_writer"
+
+#: Owners of the Python assets.
+PLATFORM_OWNERS = ["team:mash-data"]
 
 
 #: How often, and how long apart, a step retries while another process holds the file lock.
@@ -30,24 +48,82 @@ LOCK_RETRY_SECONDS = 30
 
 class WarehouseResource(DuckDBResource):
     """The warehouse; a step that finds the file locked by another process is retried later,
-    the one transient failure worth retrying (data errors fail at once)."""
+    the one transient failure worth retrying (data errors fail at once). The first step to
+    open it makes the data folder."""
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         try:
             with super().get_connection() as conn:
                 yield conn
         except duckdb.IOException as error:
             if "could not set lock" not in str(error).lower():
                 raise
-            raise RetryRequested(
+            raise dg.RetryRequested(
                 max_retries=LOCK_RETRIES, seconds_to_wait=LOCK_RETRY_SECONDS
             ) from error
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+class MashDbtCliResource(DbtCliResource):
+    """dbt as one subprocess per invocation, and nothing more.
+
+    dagster-dbt would first run ``dbt --version`` and open a dbt adapter in this process (to
+    count rows and read columns through it). dbt here is the dbt-core installed beside
+    Dagster, and the row counts and columns are read through the DuckDB resource, whose
+    connection closes at once (an adapter held open would keep DuckDB's file lock from the
+    next dbt step).
+
+    The subprocess is given the data folder as an absolute path, and writes its artifacts
+    under the data folder (``dbt/target/``, unless ``DBT_TARGET_PATH`` says otherwise). dbt's
+    parse cache depends on the profile, hence on the data folder: each invocation starts from
+    the data folder's cache and leaves its own there (``keep_parse``), so dbt parses the
+    project in full at most once per data folder (and not at all after ``make setup`` for
+    the default one), then only what changed.
+    """
+
+    @cached_property
+    def _cli_version(self):
+        return DBT_PYTHON_VERSION
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        return None
+
+    @staticmethod
+    def target_dir() -> Path:
+        return Path(os.environ.get("DBT_TARGET_PATH") or settings.data_dir() / "dbt" / "target")
+
+    def cli(self, args: Sequence[str], **kwargs) -> DbtCliInvocation:
+        target = self.target_dir()
+        cache = target / PARTIAL_PARSE_FILE
+        prepared = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE_FILE
+        if not cache.exists() and prepared.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(prepared, cache)
+        # The environment is read when the subprocess starts, inside this call.
+        with environ({**settings.dbt_environment(), "DBT_TARGET_PATH": str(target)}):
+            return super().cli(args, **kwargs)
+
+    def keep_parse(self, invocation: DbtCliInvocation) -> None:
+        """After the invocation ends: its parse becomes the data folder's cache."""
+        parsed = invocation.target_path / PARTIAL_PARSE_FILE
+        if parsed.exists():
+            kept = self.target_dir() / f".{PARTIAL_PARSE_FILE}.{os.getpid()}"
+            shutil.copyfile(parsed, kept)
+            kept.replace(self.target_dir() / PARTIAL_PARSE_FILE)
 
 
 def build_resources() -> dict:
     """Resources for the current environment; called when Definitions load or in tests."""
     return {
         "duckdb": WarehouseResource(database=str(settings.warehouse_path())),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
+        "dbt": MashDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources=build_resources())

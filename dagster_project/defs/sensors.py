@@ -1,17 +1,21 @@
 """The landing sensor: one refresh run per batch of files dropped into the landing folder.
 
-The cursor remembers every landing file already handed to a run by (name, size, mtime).
-New or changed files are held as *pending* until the batch has settled: no pending file
-changed since the previous evaluation and the newest was last written at least
-``LANDING_QUIET_SECONDS`` ago. A batch copied in over a few minutes therefore makes one run,
-and a half-copied file is never loaded.
+The cursor remembers every landing file already handed to a run by (name, size, mtime). A
+file the cursor does not know is compared with the warehouse: when its bytes (sha256) are in
+``audit.loaded_files`` as loaded, a run (``mash run``, or one from before the cursor was
+lost) has it already and it counts as seen. The remaining new or changed files are held as
+*pending* until the batch has settled: no pending file changed since the previous evaluation
+and the newest was last written at least ``LANDING_QUIET_SECONDS`` ago. A batch copied in
+over a few minutes therefore makes one run, and a half-copied file is never loaded.
 """
 
 import hashlib
 import json
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
+import duckdb
 from dagster import (
     DefaultSensorStatus,
     RunRequest,
@@ -23,6 +27,7 @@ from dagster import (
 
 from dagster_project import settings
 from dagster_project.defs.jobs import refresh_warehouse_job
+from dagster_project.warehouse import connect_read_only, table_exists
 
 LANDING_SENSOR_NAME = "landing_files"
 LANDING_QUIET_SECONDS = 60
@@ -73,15 +78,56 @@ def _batch_key(batch: Snapshot) -> str:
     return hashlib.sha256(json.dumps(batch, sort_keys=True).encode()).hexdigest()[:32]
 
 
+class WarehouseBusy(Exception):
+    """Another process holds the warehouse for writing."""
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def already_loaded(warehouse: Path, landing_dir: Path, names: Iterable[str]) -> set[str]:
+    """The landing files among ``names`` whose bytes audit.loaded_files records as loaded."""
+    names = list(names)
+    if not names or not warehouse.is_file():
+        return set()
+    try:
+        with connect_read_only(warehouse) as conn:
+            if not table_exists(conn, "audit.loaded_files"):
+                return set()
+            loaded = {
+                sha256
+                for (sha256,) in conn.execute(
+                    "select distinct sha256 from audit.loaded_files where status = 'loaded'"
+                ).fetchall()
+            }
+    except duckdb.IOException as error:
+        raise WarehouseBusy(str(error)) from error
+    return {name for name in names if _file_sha256(landing_dir / name) in loaded}
+
+
 def evaluate_landing(
-    cursor: str | None, landing_dir: Path, now: float, quiet_seconds: float
+    cursor: str | None, landing_dir: Path, warehouse: Path, now: float, quiet_seconds: float
 ) -> SensorResult:
     """One evaluation: a run request for a settled batch, else a reason to wait."""
     current = landing_snapshot(landing_dir)
     seen, previous_pending = _read_cursor(cursor)
     # Files that left the folder (quarantined, archived) are forgotten, so a re-drop counts.
     seen = {name: signature for name, signature in seen.items() if name in current}
-    pending = {name: sig for name, sig in current.items() if seen.get(name) != sig}
+    unknown = {name: sig for name, sig in current.items() if seen.get(name) != sig}
+    try:
+        loaded = already_loaded(warehouse, landing_dir, unknown)
+    except WarehouseBusy:
+        return SensorResult(
+            skip_reason=SkipReason("The warehouse is being written; checking at the next tick."),
+            cursor=cursor,
+        )
+    seen |= {name: unknown[name] for name in loaded}
+    pending = {name: sig for name, sig in unknown.items() if name not in loaded}
 
     if not pending:
         return SensorResult(
@@ -118,7 +164,11 @@ def evaluate_landing(
 )
 def landing_files(context: SensorEvaluationContext) -> SensorResult:
     return evaluate_landing(
-        context.cursor, settings.landing_dir(), time.time(), LANDING_QUIET_SECONDS
+        context.cursor,
+        settings.landing_dir(),
+        settings.warehouse_path(),
+        time.time(),
+        LANDING_QUIET_SECONDS,
     )
 
 

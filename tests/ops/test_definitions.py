@@ -1,13 +1,13 @@
 """The code location as the UI shows it: groups, owners, descriptions, pools, publish wiring."""
 
-import shutil
-
 from dagster import AssetsDefinition, DagsterInstance, Definitions
 
-from dagster_project import settings
-from dagster_project.definitions import defs
-from dagster_project.defs.assets.publish import PUBLISHED_KEY
+from dagster_project.definitions import defs as load_definitions
+from dagster_project.defs.assets.publish import FINAL_LAYERS, PUBLISHED_KEY, layer
 from dagster_project.defs.resources import DUCKDB_WRITER_POOL
+from dagster_project.instance import prepare_dagster_home
+
+defs = load_definitions()
 
 ASSET_GROUPS = {"ingestion", "staging", "matching", "marts", "trial", "reports", "publish"}
 
@@ -48,18 +48,43 @@ def test_every_asset_and_check_runs_in_the_duckdb_writer_pool():
     assert outside == []
 
 
-def test_published_depends_on_every_other_asset():
+def test_published_depends_on_the_final_assets_only():
     graph = defs.resolve_asset_graph()
-    others = set(graph.materializable_asset_keys) - {PUBLISHED_KEY}
-    assert graph.get(PUBLISHED_KEY).parent_keys == others
+    specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
+    final = {key for key, spec in specs.items() if layer(spec) in FINAL_LAYERS} - {PUBLISHED_KEY}
+    parents = graph.get(PUBLISHED_KEY).parent_keys
+    assert parents == final
+    names = {key.to_user_string() for key in parents}
+    assert {"fct_contacts", "dim_school", "rpt_district_rates", "trial/results"} <= names
+    assert {"reports/demand_report", "reports/trial_report"} <= names
+    assert not names & {"raw/contacts", "stg_mash__contacts", "int_contacts__matched"}
     assert graph.get(PUBLISHED_KEY).group_name == "publish"
+    # Every other asset is still upstream, through the final ones.
+    others = set(graph.materializable_asset_keys) - {PUBLISHED_KEY}
+    assert others <= set(graph.get_ancestor_asset_keys(PUBLISHED_KEY))
 
 
-def test_the_instance_config_limits_the_writer_pool_to_one(tmp_path):
-    shutil.copy(settings.PROJECT_ROOT / ".dagster_home" / "dagster.yaml", tmp_path)
-    with DagsterInstance.from_config(str(tmp_path)) as instance:
+def test_the_instance_config_limits_the_writer_pool_to_one(data_dir):
+    with DagsterInstance.from_config(str(prepare_dagster_home())) as instance:
         pools = instance.get_concurrency_config().pool_config
         assert pools.default_pool_limit == 1
         assert pools.pool_granularity.value == "op"
         assert instance.run_retries_enabled
         assert not instance.run_retries_retry_on_asset_or_op_failure
+
+
+def test_every_check_has_a_description():
+    graph = defs.resolve_asset_graph()
+    missing = [
+        key.to_user_string()
+        for key in graph.asset_check_keys
+        if not (graph.get_check_spec(key).description or "").strip()
+    ]
+    assert missing == []
+
+
+def test_every_asset_has_a_kind():
+    kindless = [
+        spec.key.to_user_string() for spec in defs.resolve_all_asset_specs() if not spec.kinds
+    ]
+    assert kindless == []

@@ -6,7 +6,7 @@ from itertools import islice
 from dagster import build_schedule_context
 from dagster._utils.schedules import cron_string_iterator
 
-from dagster_project.definitions import defs
+from dagster_project.definitions import defs as load_definitions
 from dagster_project.defs.jobs import REFRESH_JOB_NAME
 from dagster_project.defs.schedules import nightly_refresh
 
@@ -35,6 +35,7 @@ def test_a_tick_requests_the_whole_graph():
 
     assert nightly_refresh.job_name == REFRESH_JOB_NAME
     assert run_request.tags["mash/trigger"] == "nightly"
+    defs = load_definitions()
     job = defs.resolve_job_def(REFRESH_JOB_NAME)
     materializable = defs.resolve_asset_graph().materializable_asset_keys
     assert set(job.asset_layer.selected_asset_keys) == set(materializable)

@@ -1,8 +1,12 @@
 """The landing sensor turns a batch of dropped files into one run, once the batch settles."""
 
+import hashlib
 import os
+import subprocess
+import sys
 import time
 
+import duckdb
 from dagster import build_sensor_context
 
 from dagster_project import settings
@@ -98,3 +102,59 @@ def test_no_landing_folder_is_not_an_error(data_dir):
     result = _evaluate(None)
     assert result.run_requests == []
     assert "No new files" in result.skip_message
+
+
+def _record_loaded(*paths) -> None:
+    warehouse = settings.warehouse_path()
+    with duckdb.connect(str(warehouse)) as conn:
+        conn.execute("create schema if not exists audit")
+        conn.execute(
+            "create table if not exists audit.loaded_files "
+            "(file_name varchar, sha256 varchar, status varchar)"
+        )
+        for path in paths:
+            conn.execute(
+                "insert into audit.loaded_files values (?, ?, 'loaded')",
+                [path.name, hashlib.sha256(path.read_bytes()).hexdigest()],
+            )
+
+
+def test_files_the_warehouse_has_loaded_are_not_new(data_dir):
+    landing = settings.landing_dir()
+    _drop(landing, "contacts/c1.csv", age=_settled_age())
+    _drop(landing, "calls/k1.csv", text="k\n1\n", age=_settled_age())
+    _record_loaded(landing / "contacts/c1.csv", landing / "calls/k1.csv")
+
+    assert _two_ticks(None)[0] == []
+
+    _drop(landing, "contacts/c1.csv", text="a,b\n7,8\n", age=_settled_age())
+    (changed,), _ = _two_ticks(None)
+    assert changed.tags["mash/landing_files"] == "1"
+
+
+def test_a_locked_warehouse_waits_for_the_next_tick(data_dir):
+    landing = settings.landing_dir()
+    _drop(landing, "contacts/c1.csv", age=_settled_age())
+    _record_loaded(landing / "contacts/c1.csv")
+    cursor = _evaluate(None).cursor
+    _drop(landing, "contacts/c2.csv", text="a,b\n9,9\n", age=_settled_age())
+    script = (
+        "import duckdb, sys, time\n"
+        "conn = duckdb.connect(sys.argv[1])\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", script, str(settings.warehouse_path())],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "locked"
+        result = _evaluate(cursor)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert result.run_requests == []
+    assert "being written" in result.skip_message
+    assert result.cursor == cursor

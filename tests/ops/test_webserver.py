@@ -1,4 +1,6 @@
-"""The real Dagster webserver on a free localhost port shows the whole graph and automation.
+"""`dg dev`, as `make ui` starts it, on a free localhost port: the code location ``mash``
+shows the whole graph and automation, on the data folder's own instance, and starting it
+launches no run.
 
 Generic on purpose: every dbt model in dbt/target/manifest.json and every asset key in the
 Definitions must be in the UI's asset graph, whichever branches have landed.
@@ -6,7 +8,6 @@ Definitions must be in the UI's asset graph, whichever branches have landed.
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from dagster_project import settings
-from dagster_project.definitions import defs
+from dagster_project.definitions import defs as load_definitions
 from dagster_project.defs.schedules import NIGHTLY_SCHEDULE_NAME
 from dagster_project.defs.sensors import LANDING_SENSOR_NAME
+from dagster_project.instance import data_folder_instance, prepare_dagster_home
 
 STARTUP_SECONDS = 240
 
@@ -65,13 +67,14 @@ def _graphql(port: int, query: str) -> dict:
 def _wait_for_code_location(port: int, server: subprocess.Popen) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
-        assert server.poll() is None, "dagster-webserver exited during start-up"
+        assert server.poll() is None, "dg dev exited during start-up"
         try:
             entries = _graphql(port, WORKSPACE_QUERY)["workspaceOrError"]["locationEntries"]
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(1)
             continue
         if entries and all(entry["loadStatus"] == "LOADED" for entry in entries):
+            assert [entry["name"] for entry in entries] == ["mash"]
             errors = [
                 entry["locationOrLoadError"]
                 for entry in entries
@@ -84,15 +87,18 @@ def _wait_for_code_location(port: int, server: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def webserver_port(tmp_path):
-    dagster_home = tmp_path / "dagster_home"
-    dagster_home.mkdir()
-    shutil.copy(settings.PROJECT_ROOT / ".dagster_home" / "dagster.yaml", dagster_home)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def webserver_port(data_dir):
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "MASH_DATA_DIR": str(tmp_path)}
-    webserver = Path(sys.executable).parent / "dagster-webserver"
+    env = {**os.environ, "DAGSTER_HOME": str(prepare_dagster_home())}
+    dg = Path(sys.executable).parent / "dg"
     server = subprocess.Popen(
-        [str(webserver), "-m", "dagster_project.definitions", "-h", "127.0.0.1", "-p", str(port)],
+        [str(dg), "dev", "-h", "127.0.0.1", "-p", str(port)],
         cwd=settings.PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -124,7 +130,7 @@ def test_the_ui_shows_every_asset_the_schedule_and_the_sensor(webserver_port):
     data = _graphql(webserver_port, GRAPH_QUERY)
 
     groups = {tuple(n["assetKey"]["path"]): n["groupName"] for n in data["assetNodes"]}
-    defined = {tuple(key.path) for key in defs.resolve_all_asset_keys()}
+    defined = {tuple(key.path) for key in load_definitions().resolve_all_asset_keys()}
     assert defined - set(groups) == set()
     assert _dbt_models() - set(groups) == set()
     assert groups[("published",)] == "publish"
@@ -139,3 +145,5 @@ def test_the_ui_shows_every_asset_the_schedule_and_the_sensor(webserver_port):
     )
     assert nightly["scheduleState"]["status"] == "RUNNING"
     assert sensors[LANDING_SENSOR_NAME]["sensorState"]["status"] == "RUNNING"
+    with data_folder_instance() as instance:
+        assert instance.get_runs() == []

@@ -118,7 +118,7 @@ def test_definitions_load_every_check_without_importing_great_expectations():
     probe = (
         "import sys\n"
         "from dagster_project.definitions import defs\n"
-        "keys = defs.resolve_asset_graph().asset_check_keys\n"
+        "keys = defs().resolve_asset_graph().asset_check_keys\n"
         "print(len([k for k in keys if k.name.startswith('gx_')]))\n"
         "print('great_expectations' in sys.modules)\n"
     )

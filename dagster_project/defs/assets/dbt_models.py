@@ -1,48 +1,106 @@
 """The dbt project as Dagster assets, in two halves around the Python matching asset.
 
 ``dbt_staging_models`` builds the seeds, the staging models and the intermediate model
-matching reads (``int_schools__successors``; it reads the referrer names from raw, for the
-staged contacts); ``dbt_mart_models`` builds everything that reads
-``matching.agency_matches``. The asset graph is therefore
-ingestion -> staging -> matching -> marts.
+matching reads (``int_schools__successors``; matching reads the referrer names from raw, for
+the staged contacts); ``dbt_mart_models`` builds everything that reads
+``matching.agency_matches``. The asset graph is therefore ingestion -> staging -> matching ->
+marts. Each half is one ``dbt build``, so dbt tests run as asset checks; dagster-dbt makes a
+test of severity ``error`` a blocking check. A failing error test stops dbt's downstream
+models (dbt skips them) and fails the step, so no asset downstream of the step runs either.
 
-Both run ``dbt build``, so dbt tests run as asset checks; dagster-dbt makes a test of
-severity ``error`` a blocking check. A failing error test stops dbt's downstream models (dbt
-skips them) and fails the step, so no asset downstream of the step runs either.
+Groups and owners come from each node's ``meta: {dagster: ...}`` (``dbt/dbt_project.yml``).
 
-Row counts: dagster-dbt's ``fetch_row_counts()`` queries through a dbt adapter kept open in
-this process, and with DuckDB that connection's file lock then stops the next dbt step from
-opening the warehouse. So the events are held until dbt exits, and the tables are counted
-through the DuckDB resource, whose connection closes at once.
+Row counts and column types are read after dbt exits through the DuckDB resource (see
+``MashDbtCliResource``), and attached to each model's materialisation.
 
-The manifest (``dbt/target/manifest.json``) is prepared by ``make setup`` (``dbt parse``);
-loading this module only reads it.
+The manifest (``dbt/target/manifest.json``) is prepared by ``make setup`` (``dbt parse``),
+or by ``dg dev`` on load; loading this module only reads it.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Output
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster import (
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    Output,
+    TableColumn,
+    TableSchema,
+)
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.defs.resources import DUCKDB_WRITER_POOL, dbt_project
+from dagster_project.defs.resources import DUCKDB_WRITER_POOL, MashDbtCliResource, dbt_project
 
-#: dbt tags (dbt_project.yml, model configs) of the nodes built before and after matching.
-#: The second half is selected by its own tag, not by excluding the first: dagster-dbt picks
-#: a definition's checks with eager selection, under which an exclusion would also drop the
-#: tests that read both halves (fct_contacts reconciled with stg_mash__contacts).
+#: dbt tags (dbt_project.yml) of the nodes built before and after matching. The second half
+#: is selected by its own tag, not by excluding the first: dagster-dbt picks a definition's
+#: checks with eager selection, under which an exclusion would also drop the tests that read
+#: both halves (fct_contacts reconciled with stg_mash__contacts).
 BEFORE_MATCHING_TAG = "before_matching"
 AFTER_MATCHING_TAG = "after_matching"
 
+#: A sentence per kind of dbt test, for tests whose YAML gives no description.
+TEST_SENTENCES = {
+    "not_null": "{column} is never null.",
+    "unique": "{column} is unique: no two rows share one.",
+    "accepted_values": "{column} is one of {values}.",
+    "relationships": "Every {column} is a {field} of {to}.",
+    "unique_combination": "No two rows share the values of {columns}.",
+    "expression_is_true": "Every row satisfies {expression}.",
+    "not_greater_than": "{column} never exceeds {other_column}.",
+    "reconciles_exactly_once": (
+        "Every {source_column} of {source_model} is here exactly once as {column}, and no other."
+    ),
+    "sum_matches_count": (
+        "{column} summed by {group_column} equals the rows of {detail_model} in each group."
+    ),
+    "grid_matches_contacts": (
+        "{column} equals, school by month, the rows of {contacts_model} for that cell."
+    ),
+    "grid_is_complete": (
+        "A row for every {dimension_column} of {dimension_model} and every month in range."
+    ),
+    "share_at_least": "Where {population_where}, at least {minimum} of rows have {condition}.",
+    "share_at_most": "Where {population_where}, at most {maximum} of rows have {condition}.",
+}
+
+
+def _argument(value: Any) -> str:
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text.replace("ref('", "").replace("')", "")
+
+
+def test_description(test: Mapping[str, Any]) -> str:
+    """The test's own description, else a sentence from its kind, column and arguments."""
+    if test.get("description"):
+        return test["description"]
+    metadata = test.get("test_metadata") or {}
+    arguments = {
+        name: _argument(value)
+        for name, value in metadata.get("kwargs", {}).items()
+        if name != "model"
+    }
+    arguments.setdefault("column", arguments.get("column_name", ""))
+    severity = test.get("config", {}).get("severity", "error").lower()
+    consequence = "blocking" if severity == "error" else "warns only"
+    template = TEST_SENTENCES.get(metadata.get("name", ""))
+    try:
+        sentence = template.format(**arguments) if template else None
+    except KeyError:
+        sentence = None
+    if sentence is None:
+        sentence = f"dbt test {test['name']}: passes when its query returns no rows."
+    return f"{sentence} (dbt test, {consequence})"
+
 
 class MashDbtTranslator(DagsterDbtTranslator):
-    """Asset keys and groups of the project's dbt nodes.
+    """Asset keys and check descriptions of the project's dbt nodes.
 
     A model or seed is keyed by its bare name (``stg_mash__contacts``); a source keeps
     dagster-dbt's ``[source, table]`` key (``raw/contacts``, ``matching/agency_matches``),
-    which is the key of the asset that writes it. Nodes built before matching are in the
-    ``staging`` group, the rest in ``marts``.
+    which is the key of the asset that writes it.
     """
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
@@ -50,74 +108,78 @@ class MashDbtTranslator(DagsterDbtTranslator):
             return AssetKey(dbt_resource_props["name"])
         return super().get_asset_key(dbt_resource_props)
 
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "source":
-            return super().get_group_name(dbt_resource_props)
-        if BEFORE_MATCHING_TAG in dbt_resource_props.get("tags", []):
-            return "staging"
-        return "marts"
+    def get_asset_check_spec(
+        self, asset_spec, manifest: Mapping[str, Any], unique_id: str, project
+    ) -> AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return spec._replace(description=test_description(manifest["nodes"][unique_id]))
 
 
 TRANSLATOR = MashDbtTranslator()
 
+_COLUMNS_QUERY = (
+    "select column_name, data_type from information_schema.columns "
+    "where table_schema = ? and table_name = ? order by ordinal_position"
+)
 
-def _with_row_counts(
+
+def _with_table_metadata(
     events: Iterable, manifest: Mapping[str, Any], duckdb: DuckDBResource
 ) -> Iterator:
-    """The events, each model or seed output carrying its table's row count."""
+    """The events, each model or seed output carrying its table's row count and columns."""
     events = list(events)
-    relations = {
-        event.output_name: manifest["nodes"][event.metadata["unique_id"].value]["relation_name"]
+    nodes = {
+        event.output_name: manifest["nodes"][event.metadata["unique_id"].value]
         for event in events
         if isinstance(event, Output) and "unique_id" in event.metadata
     }
+    metadata = {}
     with duckdb.get_connection() as connection:
-        counts = {
-            output_name: connection.execute(f"select count(*) from {relation}").fetchone()[0]
-            for output_name, relation in relations.items()
-        }
-    for event in events:
-        if isinstance(event, Output) and event.output_name in counts:
-            yield event.with_metadata(
-                {**event.metadata, "dagster/row_count": counts[event.output_name]}
+        for output_name, node in nodes.items():
+            (rows,) = connection.execute(f"select count(*) from {node['relation_name']}").fetchone()
+            columns = connection.execute(_COLUMNS_QUERY, [node["schema"], node["alias"]]).fetchall()
+            described = node.get("columns", {})
+            schema = TableSchema(
+                columns=[
+                    TableColumn(
+                        name, data_type, description=described.get(name, {}).get("description")
+                    )
+                    for name, data_type in columns
+                ]
             )
+            metadata[output_name] = {"dagster/row_count": rows, "dagster/column_schema": schema}
+    for event in events:
+        if isinstance(event, Output) and event.output_name in metadata:
+            yield event.with_metadata({**event.metadata, **metadata[event.output_name]})
         else:
             yield event
 
 
-def _build(context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource) -> Iterator:
-    invocation = dbt.cli(["build"], context=context, raise_on_error=False)
-    yield from _with_row_counts(invocation.stream(), invocation.manifest, duckdb)
-    error = invocation.get_error()
-    if error is not None:
-        raise error
+def _dbt_half(name: str, tag: str) -> AssetsDefinition:
+    """One ``dbt build`` of the nodes carrying ``tag``, as a multi-asset named ``name``."""
+
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=f"tag:{tag}",
+        dagster_dbt_translator=TRANSLATOR,
+        pool=DUCKDB_WRITER_POOL,
+        name=name,
+    )
+    def _build(context: AssetExecutionContext, dbt: MashDbtCliResource, duckdb: DuckDBResource):
+        invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        yield from _with_table_metadata(invocation.stream(), invocation.manifest, duckdb)
+        dbt.keep_parse(invocation)
+        error = invocation.get_error()
+        if error is not None:
+            raise error
+
+    return _build
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=f"tag:{BEFORE_MATCHING_TAG}",
-    dagster_dbt_translator=TRANSLATOR,
-    pool=DUCKDB_WRITER_POOL,
-    name="dbt_staging_models",
-)
-def dbt_staging_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource
-) -> Iterator:
-    """Seeds, staging models and the intermediate models the matching asset reads."""
-    yield from _build(context, dbt, duckdb)
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select=f"tag:{AFTER_MATCHING_TAG}",
-    dagster_dbt_translator=TRANSLATOR,
-    pool=DUCKDB_WRITER_POOL,
-    name="dbt_mart_models",
-)
-def dbt_mart_models(
-    context: AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource
-) -> Iterator:
-    """Intermediate models that read the matches, and the marts."""
-    yield from _build(context, dbt, duckdb)
+#: Seeds, staging models and the intermediate models the matching asset reads.
+dbt_staging_models = _dbt_half("dbt_staging_models", BEFORE_MATCHING_TAG)
+#: Intermediate models that read the matches, and the marts.
+dbt_mart_models = _dbt_half("dbt_mart_models", AFTER_MATCHING_TAG)

@@ -5,17 +5,17 @@ each asset's ``all_input_accepted`` check warns with the counts and the first ex
 """
 
 from contextlib import closing
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.defs.resources import DUCKDB_WRITER_POOL
-from dagster_project.ingest.landing import (
-    KindReport,
-    ingest_calls,
-    ingest_contacts,
-    ingest_schools,
-)
+from dagster_project.defs.resources import DUCKDB_WRITER_POOL, PLATFORM_OWNERS
+
+# The ingestion code (openpyxl, numpy) is imported by the steps, so loading the definitions
+# stays light.
+if TYPE_CHECKING:
+    from dagster_project.ingest.landing import KindReport
 
 GROUP = "ingestion"
 CHECK_NAME = "all_input_accepted"
@@ -37,7 +37,7 @@ def _check_spec(key: dg.AssetKey) -> dg.AssetCheckSpec:
     )
 
 
-def _result(key: dg.AssetKey, report: KindReport) -> dg.MaterializeResult:
+def _result(key: dg.AssetKey, report: "KindReport") -> dg.MaterializeResult:
     check = dg.AssetCheckResult(
         check_name=CHECK_NAME,
         asset_key=key,
@@ -68,11 +68,14 @@ def _result(key: dg.AssetKey, report: KindReport) -> dg.MaterializeResult:
     key=RAW_CONTACTS,
     group_name=GROUP,
     pool=DUCKDB_WRITER_POOL,
+    owners=PLATFORM_OWNERS,
     kinds={"duckdb"},
     check_specs=[_check_spec(RAW_CONTACTS)],
 )
 def raw_contacts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     """MASH contact records from landing/contacts/, child ids pseudonymised (raw.contacts)."""
+    from dagster_project.ingest.landing import ingest_contacts
+
     with duckdb.get_connection() as conn, closing(conn):
         report = ingest_contacts(conn, context.log)
     return _result(RAW_CONTACTS, report)
@@ -84,12 +87,14 @@ def raw_contacts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> d
         dg.AssetSpec(
             RAW_SCHOOLS,
             group_name=GROUP,
+            owners=PLATFORM_OWNERS,
             kinds={"duckdb"},
             description="GIAS establishments from landing/schools/ (raw.schools).",
         ),
         dg.AssetSpec(
             RAW_SCHOOL_LINKS,
             group_name=GROUP,
+            owners=PLATFORM_OWNERS,
             kinds={"duckdb"},
             description="GIAS links files (header with LinkURN) from landing/schools/.",
         ),
@@ -98,6 +103,8 @@ def raw_contacts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> d
     pool=DUCKDB_WRITER_POOL,
 )
 def raw_schools_and_links(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+    from dagster_project.ingest.landing import ingest_schools
+
     with duckdb.get_connection() as conn, closing(conn):
         reports = ingest_schools(conn, context.log)
     yield _result(RAW_SCHOOLS, reports["schools"])
@@ -108,6 +115,7 @@ def raw_schools_and_links(context: dg.AssetExecutionContext, duckdb: DuckDBResou
     key=RAW_CALLS,
     group_name=GROUP,
     pool=DUCKDB_WRITER_POOL,
+    owners=PLATFORM_OWNERS,
     kinds={"duckdb"},
     deps=[RAW_SCHOOLS],
     check_specs=[_check_spec(RAW_CALLS)],
@@ -115,6 +123,8 @@ def raw_schools_and_links(context: dg.AssetExecutionContext, duckdb: DuckDBResou
 def raw_calls(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Call records from landing/calls/; callers' numbers pseudonymised unless an
     organisation's (a school in raw.schools or an agency in the agencies seed)."""
+    from dagster_project.ingest.landing import ingest_calls
+
     with duckdb.get_connection() as conn, closing(conn):
         report = ingest_calls(conn, context.log)
     return _result(RAW_CALLS, report)

@@ -1,14 +1,15 @@
-"""The matching asset: referrer names resolved to schools and agencies."""
+"""The matching asset: referrer names resolved to schools and agencies.
+
+The matching code (pandas, rapidfuzz) is imported by the step, so loading the definitions
+stays light.
+"""
 
 from datetime import datetime
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.defs.resources import DUCKDB_WRITER_POOL
-from dagster_project.matching import resolve_names
-from dagster_project.matching.persistence import read_inputs, write_outputs
-from dagster_project.matching.summary import match_summary
+from dagster_project.defs.resources import DUCKDB_WRITER_POOL, PLATFORM_OWNERS
 
 AGENCY_MATCHES = dg.AssetKey(["matching", "agency_matches"])
 REVIEW_QUEUE_CHECK = "review_queue_share"
@@ -28,7 +29,8 @@ UPSTREAM = (
     group_name="matching",
     pool=DUCKDB_WRITER_POOL,
     deps=[dg.AssetKey(name) for name in UPSTREAM],
-    kinds={"python", "duckdb"},
+    owners=PLATFORM_OWNERS,
+    kinds={"python", "pandas", "duckdb"},
     check_specs=[
         dg.AssetCheckSpec(
             REVIEW_QUEUE_CHECK,
@@ -50,6 +52,10 @@ UPSTREAM = (
     ),
 )
 def agency_matches(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
+    from dagster_project.matching import resolve_names
+    from dagster_project.matching.persistence import read_inputs, write_outputs
+    from dagster_project.matching.summary import match_summary
+
     # Stamped on the names matched by this run (to the microsecond), so they can be counted.
     matched_at = datetime.now()
     with duckdb.get_connection() as connection:

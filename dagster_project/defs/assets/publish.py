@@ -31,8 +31,7 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 from dagster_duckdb import DuckDBResource
 
 from dagster_project import settings
-from dagster_project.defs.owners import PLATFORM_OWNERS
-from dagster_project.defs.resources import DUCKDB_WRITER_POOL
+from dagster_project.defs.resources import DUCKDB_WRITER_POOL, PLATFORM_OWNERS
 from dagster_project.publishing import (
     NothingToPublishError,
     Publication,
@@ -42,6 +41,21 @@ from dagster_project.publishing import (
 
 PUBLISHED_KEY = AssetKey("published")
 PUBLISH_GROUP = "publish"
+#: The layers whose assets ``published`` depends on: the schemas it carries (a dbt model's
+#: schema, a Python asset's key prefix) and the reports.
+FINAL_LAYERS = ("marts", "trial", "audit", "reports")
+
+
+def layer(spec: AssetSpec) -> str:
+    """A dbt model's schema (``marts``), else a Python asset's key prefix (``trial``)."""
+    table_name = spec.metadata.get("dagster/table_name")
+    return str(table_name).split(".")[-2] if table_name else spec.key.path[0]
+
+
+def final_assets(specs: Iterable[AssetSpec]) -> list[AssetKey]:
+    """The keys of the assets in ``FINAL_LAYERS``: the marts, trial and audit tables, the
+    reports."""
+    return [spec.key for spec in specs if layer(spec) in FINAL_LAYERS]
 
 
 def _is_blocking_failure(evaluation: AssetCheckEvaluation) -> bool:
@@ -127,19 +141,23 @@ def _publication_metadata(publication: Publication, blocking_checks: int) -> dic
     }
 
 
-def build_published_asset(upstream: Iterable) -> AssetsDefinition:
-    """The ``published`` asset, downstream of every asset in ``upstream``.
+def build_published_asset(
+    upstream: Iterable, depends_on: Iterable[AssetKey] | None = None
+) -> AssetsDefinition:
+    """The ``published`` asset, downstream of ``depends_on`` (default: every asset in
+    ``upstream``).
 
     ``upstream`` holds the project's other assets and asset checks definitions; the asset
-    depends on each of their keys and refuses to publish while one of their blocking checks
-    has failed.
+    refuses to publish while one of their blocking checks has failed.
     """
+    upstream = list(upstream)
     upstream_assets, blocking_checks = upstream_keys(upstream)
+    deps = upstream_assets if depends_on is None else set(depends_on)
 
     @asset(
         key=PUBLISHED_KEY,
         group_name=PUBLISH_GROUP,
-        deps=sorted(upstream_assets, key=lambda key: key.to_user_string()),
+        deps=sorted(deps, key=lambda key: key.to_user_string()),
         pool=DUCKDB_WRITER_POOL,
         owners=PLATFORM_OWNERS,
         kinds={"duckdb"},

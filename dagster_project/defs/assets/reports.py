@@ -1,23 +1,25 @@
 """The two HTML reports, written under the reports folder and previewed in Dagster.
 
 They only read the warehouse, but DuckDB refuses a read-only connection from one process
-while another holds the file for writing, so they queue in the writer pool too.
+while another holds the file for writing, so they queue in the writer pool too. The report
+code (pandas, matplotlib, scipy) is imported by the steps, so loading the definitions stays
+light.
 """
 
 from contextlib import closing
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project import settings
-from dagster_project.defs.resources import DUCKDB_WRITER_POOL
-from dagster_project.reports.demand_report import build_demand_report
-from dagster_project.reports.page import Report, write_report
-from dagster_project.reports.trial_plan import read_plan
-from dagster_project.reports.trial_report import TrialSettings, build_trial_report
-from dagster_project.warehouse import connect_read_only
+from dagster_project.defs.resources import DUCKDB_WRITER_POOL, PLATFORM_OWNERS
+
+if TYPE_CHECKING:
+    from dagster_project.reports.page import Report
+    from dagster_project.reports.trial_report import TrialSettings
 
 DEMAND_DEPS = [
     "rpt_agency_type_summary",
@@ -56,10 +58,15 @@ class TrialReportConfig(dg.Config):
     group_name="reports",
     deps=DEMAND_DEPS,
     pool=DUCKDB_WRITER_POOL,
-    kinds={"html"},
+    owners=PLATFORM_OWNERS,
+    kinds={"python", "html"},
     description="The scoping report's tables and charts for each academic year, as HTML.",
 )
 def demand_report(config: DemandReportConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    from dagster_project.reports.demand_report import build_demand_report
+    from dagster_project.reports.page import write_report
+    from dagster_project.warehouse import connect_read_only
+
     with closing(connect_read_only(duckdb.database)) as connection:
         report = build_demand_report(connection, config.academic_year)
     path = write_report(report.html, settings.reports_dir() / "demand_report.html")
@@ -71,17 +78,25 @@ def demand_report(config: DemandReportConfig, duckdb: DuckDBResource) -> dg.Mate
     group_name="reports",
     deps=TRIAL_DEPS,
     pool=DUCKDB_WRITER_POOL,
-    kinds={"html"},
+    owners=PLATFORM_OWNERS,
+    kinds={"python", "html"},
     description="Flow of schools, balance, power and results of the schools trial, as HTML.",
 )
 def trial_report(config: TrialReportConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    from dagster_project.reports.page import write_report
+    from dagster_project.reports.trial_report import build_trial_report
+    from dagster_project.warehouse import connect_read_only
+
     with closing(connect_read_only(duckdb.database)) as connection:
         report = build_trial_report(connection, _trial_settings(config))
     path = write_report(report.html, settings.reports_dir() / "trial_report.html")
     return dg.MaterializeResult(metadata=_metadata(report, path))
 
 
-def _trial_settings(config: TrialReportConfig) -> TrialSettings:
+def _trial_settings(config: TrialReportConfig) -> "TrialSettings":
+    from dagster_project.reports.trial_plan import read_plan
+    from dagster_project.reports.trial_report import TrialSettings
+
     plan = read_plan(settings.trial_plan_path())
     if config.intervention_start:
         start = date.fromisoformat(config.intervention_start)
@@ -92,7 +107,7 @@ def _trial_settings(config: TrialReportConfig) -> TrialSettings:
     )
 
 
-def _metadata(report: Report, path: Path) -> dict:
+def _metadata(report: "Report", path: Path) -> dict:
     metadata = {
         "report_path": dg.MetadataValue.path(str(path)),
         "size_bytes": dg.MetadataValue.int(path.stat().st_size),

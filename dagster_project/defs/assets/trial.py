@@ -8,8 +8,8 @@ the warehouse reads it back instead of drawing again.
 
 from contextlib import contextmanager
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -21,26 +21,25 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from dagster_project import settings
-from dagster_project.defs.resources import DUCKDB_WRITER_POOL
-from dagster_project.trial import assignment_store
-from dagster_project.trial.analysis import balance_input, baseline_frame, results_table, trial_data
-from dagster_project.trial.assignment import WAITING, baseline_complete, settle_assignment
-from dagster_project.trial.assignment_store import AssignmentError
-from dagster_project.trial.balance import ALL_STRATA, standardised_differences
-from dagster_project.trial.plan import PlanError, TrialPlan, load_plan
-from dagster_project.trial.power import Design, power_table, pseudo_trial
-from dagster_project.trial.school_data import (
-    Marts,
-    MartsError,
-    eligible_schools,
-    lineage_owner,
-    read_marts,
-)
-from dagster_project.trial.tables import write_table
+from dagster_project.defs.resources import DUCKDB_WRITER_POOL, PLATFORM_OWNERS
+
+# The trial's code (pandas, scipy, statsmodels) is imported by the steps that run it, so
+# loading the definitions stays light.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dagster_project.trial.assignment_store import FrozenAssignment
+    from dagster_project.trial.plan import TrialPlan
+    from dagster_project.trial.school_data import Marts
 
 MARTS = [AssetKey("fct_school_month"), AssetKey("dim_school")]
 ASSIGNMENT = AssetKey(["trial", "assignment"])
-COMMON = {"group_name": "trial", "pool": DUCKDB_WRITER_POOL}
+COMMON = {
+    "group_name": "trial",
+    "pool": DUCKDB_WRITER_POOL,
+    "owners": PLATFORM_OWNERS,
+    "kinds": {"python", "duckdb"},
+}
 
 
 @asset(key=ASSIGNMENT, deps=MARTS, **COMMON)
@@ -77,6 +76,10 @@ def trial_results(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mat
 @contextmanager
 def _no_retries():
     """A changed plan, an edited assignment or missing marts will not mend on a retry."""
+    from dagster_project.trial.assignment_store import AssignmentError
+    from dagster_project.trial.plan import PlanError
+    from dagster_project.trial.school_data import MartsError
+
     try:
         yield
     except (PlanError, AssignmentError, MartsError) as error:
@@ -84,6 +87,12 @@ def _no_retries():
 
 
 def _assignment(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    import pandas as pd
+
+    from dagster_project.trial import assignment_store
+    from dagster_project.trial.assignment import settle_assignment
+    from dagster_project.trial.plan import load_plan
+
     plan = load_plan()
     marts = _read_marts(duckdb)
     state = settle_assignment(plan, marts, settings.trial_dir(), datetime.now())
@@ -114,6 +123,13 @@ def _assignment(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mater
 
 
 def _balance(duckdb: DuckDBResource) -> MaterializeResult:
+    import pandas as pd
+
+    from dagster_project.trial import assignment_store
+    from dagster_project.trial.analysis import balance_input, baseline_frame
+    from dagster_project.trial.balance import ALL_STRATA, standardised_differences
+    from dagster_project.trial.plan import load_plan
+
     plan = load_plan()
     frozen = assignment_store.load(settings.trial_dir(), plan)
     if frozen is None:
@@ -135,6 +151,14 @@ def _balance(duckdb: DuckDBResource) -> MaterializeResult:
 
 
 def _power(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    import pandas as pd
+
+    from dagster_project.trial import assignment_store
+    from dagster_project.trial.assignment import baseline_complete
+    from dagster_project.trial.plan import load_plan
+    from dagster_project.trial.power import Design, power_table, pseudo_trial
+    from dagster_project.trial.school_data import eligible_schools, lineage_owner
+
     plan = load_plan()
     frozen = assignment_store.load(settings.trial_dir(), plan)
     marts = _read_marts(duckdb)
@@ -173,6 +197,12 @@ def _power(context: AssetExecutionContext, duckdb: DuckDBResource) -> Materializ
 
 
 def _results(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    import pandas as pd
+
+    from dagster_project.trial import assignment_store
+    from dagster_project.trial.analysis import results_table, trial_data
+    from dagster_project.trial.plan import load_plan
+
     plan = load_plan()
     frozen = assignment_store.load(settings.trial_dir(), plan)
     data = trial_data(frozen, _read_marts(duckdb), plan) if frozen is not None else None
@@ -206,23 +236,29 @@ def _results(context: AssetExecutionContext, duckdb: DuckDBResource) -> Material
     )
 
 
-def _read_marts(duckdb: DuckDBResource) -> Marts:
+def _read_marts(duckdb: DuckDBResource) -> "Marts":
+    from dagster_project.trial.school_data import read_marts
+
     with duckdb.get_connection() as conn:
         return read_marts(conn)
 
 
-def _write(duckdb: DuckDBResource, name: str, rows: pd.DataFrame, plan: TrialPlan) -> None:
+def _write(duckdb: DuckDBResource, name: str, rows: "pd.DataFrame", plan: "TrialPlan") -> None:
+    from dagster_project.trial.tables import write_table
+
     with duckdb.get_connection() as conn:
         write_table(conn, name, rows, plan.hash)
 
 
-def _assignment_rows(frozen: assignment_store.FrozenAssignment) -> pd.DataFrame:
+def _assignment_rows(frozen: "FrozenAssignment") -> "pd.DataFrame":
     return frozen.rows.assign(
         randomised_at=frozen.manifest["randomised_at"], seed=frozen.manifest["seed"]
     )
 
 
-def _waiting(reason: str, plan: TrialPlan) -> MaterializeResult:
+def _waiting(reason: str, plan: "TrialPlan") -> MaterializeResult:
+    from dagster_project.trial.assignment import WAITING
+
     return MaterializeResult(
         metadata={"status": WAITING, "message": f"Waiting: {reason}.", "plan_hash": plan.hash}
     )

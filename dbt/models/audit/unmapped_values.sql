@@ -1,4 +1,3 @@
-{{ config(tags=['before_matching']) }}
 -- Every value a reference seed does not know, with how often it occurs and where it came
 -- from: the list an analyst works through to add rows to the seeds. Blank values are left
 -- out (there is nothing to map).

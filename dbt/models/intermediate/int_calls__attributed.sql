@@ -1,4 +1,3 @@
-{{ config(tags=['after_matching']) }}
 -- Calls with the menu option read by the menu of the call's own day, the caller number
 -- attributed to a school or agency, and the contact the call handler linked to the call.
 with calls as (

@@ -1,4 +1,3 @@
-{{ config(tags=['after_matching']) }}
 -- Contacts with the agency their referrer was matched to, joined by the keyed hash of the
 -- referrer name (the matching asset keys each raw contact row; no name text comes here). A
 -- school match is moved to the school's current URN, and its agency id follows

@@ -1,4 +1,3 @@
-{{ config(tags=['before_matching']) }}
 -- Each school's current URN: academy conversions (and other successions) in the GIAS links
 -- followed to the newest URN. A school with no successor is its own current URN.
 with recursive schools as (
