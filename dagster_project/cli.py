@@ -13,7 +13,6 @@ import click
 from dagster_project import settings
 from dagster_project.analyst import query, shell
 from dagster_project.key_rotation import rotate_key_command
-from dagster_project.withdraw import withdraw
 
 COMMANDS_GROUP = "mash.commands"
 EMPTY_LANDING_GROUP = "mash.empty_landing"
@@ -67,9 +66,38 @@ def run(context: click.Context, **empty_landing_options) -> None:
         raise click.ClickException("The run failed; see the log above.")
 
 
+@main.command("withdraw")
+@click.argument("file_name", metavar="FILE")
+@click.option("--no-rerun", is_flag=True, help="Only remove the rows; do not rerun the build.")
+def withdraw(file_name: str, no_rerun: bool) -> None:
+    """Remove the rows of landing FILE (e.g. contacts/2019-03.csv) and rerun the build."""
+    path = settings.warehouse_path()
+    if not path.exists():
+        raise click.ClickException(f"There is no warehouse at {path}.")
+    import duckdb
+
+    from dagster_project.ingest.withdrawal import WithdrawError, withdraw_file
+
+    with duckdb.connect(str(path)) as conn:
+        try:
+            withdrawal = withdraw_file(conn, file_name)
+        except WithdrawError as error:
+            raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Withdrew {withdrawal.file_name}: {withdrawal.rows_removed} row(s) removed from "
+        f"raw.{withdrawal.kind}."
+    )
+    if no_rerun:
+        return
+    from dagster_project.pipeline import materialize_all
+
+    if not materialize_all():
+        raise click.ClickException("The rerun failed; see the log above.")
+
+
 EMPTY_LANDING = next(iter(_plugins(EMPTY_LANDING_GROUP)), None)
 if EMPTY_LANDING is not None:
     run.params.extend(EMPTY_LANDING.params)
 
-for command in (*_plugins(COMMANDS_GROUP), query, shell, rotate_key_command, withdraw):
+for command in (*_plugins(COMMANDS_GROUP), query, shell, rotate_key_command):
     main.add_command(command)

@@ -184,7 +184,7 @@ def bad_file(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Scenar
 @pytest.fixture(scope="session")
 def withdrawn(data_dir: Path, bad_file: Scenario, tmp_path_factory: pytest.TempPathFactory):
     """The bad-file warehouse after ``withdraw_file`` took the bad file out, rebuilt."""
-    from dagster_project.withdraw import withdraw_file
+    from dagster_project.ingest.withdrawal import withdraw_file
 
     def withdraw(warehouse: Path) -> None:
         with duckdb.connect(str(warehouse)) as connection:

@@ -6,9 +6,10 @@ import pytest
 from click.testing import CliRunner
 
 from dagster_project import settings
+from dagster_project.cli import withdraw
 from dagster_project.defs.assets import ingestion
 from dagster_project.defs.resources import build_resources
-from dagster_project.withdraw import WithdrawError, withdraw, withdraw_file
+from dagster_project.ingest.withdrawal import WithdrawError, withdraw_file
 
 from .fixture_data import BAD_FILE
 

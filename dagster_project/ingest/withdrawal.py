@@ -1,4 +1,4 @@
-"""``mash withdraw FILE``: take one landing file's rows out of the warehouse and rerun.
+"""Withdrawing a landing file (``mash withdraw FILE``): its rows taken out of the warehouse.
 
 When a blocking check fails because of one file's rows (the failing rows, kept in the
 ``test_failures`` schema, carry their ``source_file``), withdrawing that file lets the next
@@ -11,10 +11,8 @@ any new file does.
 from dataclasses import dataclass
 from datetime import datetime
 
-import click
 import duckdb
 
-from dagster_project import settings
 from dagster_project.ingest.contracts import CONTRACTS
 from dagster_project.warehouse import table_exists, transaction
 
@@ -74,28 +72,3 @@ def withdraw_file(conn: duckdb.DuckDBPyConnection, file_name: str) -> Withdrawal
             [file_name, kind, sha256, rows, datetime.now()],
         )
     return Withdrawal(file_name, kind, rows)
-
-
-@click.command("withdraw")
-@click.argument("file_name", metavar="FILE")
-@click.option("--no-rerun", is_flag=True, help="Only remove the rows; do not rerun the build.")
-def withdraw(file_name: str, no_rerun: bool) -> None:
-    """Remove the rows of landing FILE (e.g. contacts/2019-03.csv) and rerun the build."""
-    path = settings.warehouse_path()
-    if not path.exists():
-        raise click.ClickException(f"There is no warehouse at {path}.")
-    with duckdb.connect(str(path)) as conn:
-        try:
-            withdrawal = withdraw_file(conn, file_name)
-        except WithdrawError as error:
-            raise click.ClickException(str(error)) from error
-    click.echo(
-        f"Withdrew {withdrawal.file_name}: {withdrawal.rows_removed} row(s) removed from "
-        f"raw.{withdrawal.kind}."
-    )
-    if no_rerun:
-        return
-    from dagster_project.pipeline import materialize_all
-
-    if not materialize_all():
-        raise click.ClickException("The rerun failed; see the log above.")
