@@ -3,12 +3,12 @@
 Each copy of a month's file repeats every row with its times, names, numbers and values,
 and gives it fresh identities: the contact, child and call ids (and the call reference that
 names a contact's call) get the suffix ``-<copy>``; copy 0 is the county as generated, and
-each deliberately bad row is bad in every copy. A
-tiled file keeps its month's export format (headers, date format, encoding, line ends, the
-one workbook), so the platform reads it as it reads the generated one. The models join on
-ids, names and telephone numbers, never on time windows, so copies at the same instants
-cost what as many independent contacts would. The school register is copied as it is: a
-bigger county has more contacts per school, not more schools.
+each deliberately bad row is bad in every copy. A tiled file keeps its month's export
+format (headers, date format, encoding, line ends, the one workbook), so the platform reads
+it as it reads the generated one. The models join on ids, names and telephone numbers,
+never on time windows, so copies at the same instants cost what as many independent
+contacts would. The school register is copied as it is: a bigger county has more contacts
+per school, not more schools.
 
 A file is parsed once; its ids are marked, and each copy is the marked text with the marks
 replaced by the copy's suffix, so x100 over five years is written in a minute or two.
