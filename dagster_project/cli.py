@@ -49,7 +49,7 @@ def run(context: click.Context, **empty_landing_options) -> None:
     folder, first play a simulated trial on demo extracts."""
     from dagster_project.pipeline import (
         landing_is_empty,
-        materialize_all,
+        refresh_if_changed,
         warehouse_has_loaded_files,
     )
 
@@ -62,7 +62,7 @@ def run(context: click.Context, **empty_landing_options) -> None:
             )
         context.invoke(EMPTY_LANDING, **empty_landing_options)
         return
-    if not materialize_all():
+    if not refresh_if_changed(click.echo):
         raise click.ClickException("The run failed; see the log above.")
 
 

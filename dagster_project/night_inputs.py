@@ -34,6 +34,8 @@ from dagster_project import settings
 from dagster_project.warehouse import qualified, table_exists, transaction
 
 NIGHT_CHECKS = "audit.night_checks"
+#: The run tag that carries a night's fingerprint, so the run records it once it published.
+FINGERPRINT_TAG = "mash/night_fingerprint"
 UK_TIME = ZoneInfo("Europe/London")
 LANDING_EXTENSIONS = (".csv", ".xlsx")
 # Named here rather than imported from dagster_project.matching.overrides, whose package
@@ -53,6 +55,13 @@ class Fingerprint:
     @property
     def digest(self) -> str:
         return _sha256(json.dumps(self.parts, sort_keys=True).encode())
+
+    def as_tag(self) -> str:
+        return json.dumps(self.parts, sort_keys=True)
+
+    @classmethod
+    def from_tag(cls, tag: str) -> "Fingerprint":
+        return cls(json.loads(tag))
 
     def changed_parts(self, other: "Fingerprint | None") -> list[str]:
         """The parts that differ from ``other`` (all of them when there is none)."""
@@ -200,3 +209,17 @@ def record(
             [checked_at, current.digest, json.dumps(current.parts), built, reason],
         )
     return reason
+
+
+def skip_if_unchanged(warehouse: Path, current: Fingerprint) -> str | None:
+    """Why tonight has nothing to do, recorded in the warehouse; None when it must build (no
+    warehouse yet, an input changed, or another process holds the file)."""
+    if not warehouse.is_file():
+        return None
+    try:
+        with duckdb.connect(str(warehouse)) as conn:
+            if not nothing_changed(conn, current):
+                return None
+            return record(conn, current, built=False)
+    except duckdb.IOException:
+        return None

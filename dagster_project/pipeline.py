@@ -1,13 +1,29 @@
 """Materialising the whole asset graph from the command line, in this process."""
 
+from collections.abc import Callable
+
 from dagster import DagsterInstance
 
-from dagster_project import settings
+from dagster_project import night_inputs, settings
 from dagster_project.instance import data_folder_instance
 from dagster_project.warehouse import connect_read_only, table_exists
 
 
-def materialize_all(instance: DagsterInstance | None = None) -> bool:
+def refresh_if_changed(echo: Callable[[str], None]) -> bool:
+    """A night: nothing when no input changed since the last build (the skip is recorded),
+    else the whole refresh, which records its fingerprint once it published. True unless the
+    run failed."""
+    current = night_inputs.fingerprint()
+    reason = night_inputs.skip_if_unchanged(settings.warehouse_path(), current)
+    if reason:
+        echo(f"Nothing to do: {reason} (recorded in {night_inputs.NIGHT_CHECKS}).")
+        return True
+    return materialize_all(tags={night_inputs.FINGERPRINT_TAG: current.as_tag()})
+
+
+def materialize_all(
+    instance: DagsterInstance | None = None, tags: dict[str, str] | None = None
+) -> bool:
     """Run the nightly refresh job (every asset and check) on the data folder's instance, or
     on ``instance``; True when the run succeeded."""
     from dagster_project.definitions import defs
@@ -15,12 +31,13 @@ def materialize_all(instance: DagsterInstance | None = None) -> bool:
 
     if instance is None:
         with data_folder_instance() as own_instance:
-            return materialize_all(own_instance)
+            return materialize_all(own_instance, tags)
     # Loaded afresh so the warehouse resource follows MASH_DATA_DIR as it is now.
     job = defs().resolve_job_def(REFRESH_JOB_NAME)
     result = job.execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         instance=instance,
+        tags=tags,
         raise_on_error=False,
     )
     return result.success

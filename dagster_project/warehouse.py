@@ -8,9 +8,12 @@ publishing, quality, analyst access) call them rather than writing their own.
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class MissingWarehouse(RuntimeError):
@@ -65,7 +68,7 @@ def replace_table_from_frame(
     conn: duckdb.DuckDBPyConnection,
     table: str,
     columns: Mapping[str, str],
-    frame: pd.DataFrame,
+    frame: "pd.DataFrame",
 ) -> int:
     """Replace ``schema.table`` with ``frame``'s ``columns`` (name -> SQL type), typed as
     declared, so an empty frame still makes the table. Call inside ``transaction`` to make

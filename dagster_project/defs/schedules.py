@@ -4,20 +4,40 @@
 01:00 GMT), so the run neither skips nor repeats around daylight saving.
 """
 
-from dagster import DefaultScheduleStatus, ScheduleDefinition
+from dagster import (
+    DefaultScheduleStatus,
+    RunRequest,
+    ScheduleEvaluationContext,
+    SkipReason,
+    schedule,
+)
 
+from dagster_project import night_inputs, settings
 from dagster_project.defs.jobs import refresh_warehouse_job
 
 NIGHTLY_SCHEDULE_NAME = "nightly_refresh"
 
-nightly_refresh = ScheduleDefinition(
+
+@schedule(
     name=NIGHTLY_SCHEDULE_NAME,
     job=refresh_warehouse_job,
     cron_schedule="0 2 * * *",
     execution_timezone="Europe/London",
     default_status=DefaultScheduleStatus.RUNNING,
-    tags={"mash/trigger": "nightly"},
-    description="Refresh and publish the whole warehouse every night at 02:00 UK time.",
+    description=(
+        "Refresh and publish the whole warehouse every night at 02:00 UK time, unless no "
+        "landing file, seed, override, model, plan or month changed since the last build "
+        "(then the skip is recorded in audit.night_checks)."
+    ),
 )
+def nightly_refresh(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+    current = night_inputs.fingerprint()
+    reason = night_inputs.skip_if_unchanged(settings.warehouse_path(), current)
+    if reason:
+        return SkipReason(reason)
+    return RunRequest(
+        tags={"mash/trigger": "nightly", night_inputs.FINGERPRINT_TAG: current.as_tag()}
+    )
+
 
 schedules = [nightly_refresh]

@@ -27,36 +27,13 @@ from dagster import (
 
 from dagster_project import settings
 from dagster_project.defs.jobs import refresh_warehouse_job
+from dagster_project.night_inputs import FINGERPRINT_TAG, fingerprint, landing_snapshot
 from dagster_project.warehouse import connect_read_only, table_exists
 
 LANDING_SENSOR_NAME = "landing_files"
 LANDING_QUIET_SECONDS = 60
-LANDING_EXTENSIONS = (".csv", ".xlsx")
-
 #: {"contacts/file.csv": (size, mtime_ns)}
 Snapshot = dict[str, tuple[int, int]]
-
-
-def _is_landing_file(path: Path) -> bool:
-    name = path.name
-    # Dot files are in-progress copies (rsync, scp); "~$" files are Excel lock files.
-    if name.startswith((".", "~$")):
-        return False
-    return name.lower().endswith(LANDING_EXTENSIONS) and path.is_file()
-
-
-def landing_snapshot(landing_dir: Path) -> Snapshot:
-    """Size and mtime of every landing file, keyed by its path relative to the landing folder."""
-    snapshot: Snapshot = {}
-    for kind in settings.LANDING_KINDS:
-        folder = landing_dir / kind
-        if not folder.is_dir():
-            continue
-        for path in folder.iterdir():
-            if _is_landing_file(path):
-                stat = path.stat()
-                snapshot[f"{kind}/{path.name}"] = (stat.st_size, stat.st_mtime_ns)
-    return snapshot
 
 
 def _read_cursor(cursor: str | None) -> tuple[Snapshot, Snapshot]:
@@ -143,7 +120,11 @@ def evaluate_landing(
     else:
         run_request = RunRequest(
             run_key=f"landing-{_batch_key(pending)}",
-            tags={"mash/trigger": "landing", "mash/landing_files": str(len(pending))},
+            tags={
+                "mash/trigger": "landing",
+                "mash/landing_files": str(len(pending)),
+                FINGERPRINT_TAG: fingerprint(landing_dir=landing_dir).as_tag(),
+            },
         )
         return SensorResult(run_requests=[run_request], cursor=_write_cursor(seen | pending, {}))
     return SensorResult(

@@ -12,6 +12,7 @@ from dagster_duckdb import DuckDBResource
 from dagster_project.defs.resources import DUCKDB_WRITER_POOL, PLATFORM_OWNERS
 
 AGENCY_MATCHES = dg.AssetKey(["matching", "agency_matches"])
+CONTACT_REFERRERS = dg.AssetKey(["matching", "contact_referrers"])
 REVIEW_QUEUE_CHECK = "review_queue_share"
 #: Above this share of in-scope contacts waiting for review, the queue needs attention.
 REVIEW_QUEUE_WARN_SHARE = 0.05
@@ -24,13 +25,38 @@ UPSTREAM = (
 )
 
 
-@dg.asset(
-    key=AGENCY_MATCHES,
-    group_name="matching",
+@dg.multi_asset(
+    name="matching__agency_matches",
+    specs=[
+        dg.AssetSpec(
+            AGENCY_MATCHES,
+            group_name="matching",
+            deps=[dg.AssetKey(name) for name in UPSTREAM],
+            owners=PLATFORM_OWNERS,
+            kinds={"python", "pandas", "duckdb"},
+            description=(
+                "Each distinct referrer name (read from raw.contacts) and agency type matched "
+                "to a school (current URN) or agency: analysts' overrides, exact names and "
+                "aliases, then fuzzy matches within the agency type. Keyed by the keyed hash "
+                "of the name, with no text; the names awaiting a person go to "
+                "audit.agency_match_review. Names matched before are reused while register, "
+                "overrides and thresholds stand."
+            ),
+        ),
+        dg.AssetSpec(
+            CONTACT_REFERRERS,
+            group_name="matching",
+            deps=[dg.AssetKey("stg_mash__contacts")],
+            owners=PLATFORM_OWNERS,
+            kinds={"python", "duckdb"},
+            description=(
+                "Each staged contact's raw row (source file, sha256, row) with the keyed hash "
+                "of its referrer name: how the marts join contacts to their matches without "
+                "the name text. Written with matching.agency_matches, in one transaction."
+            ),
+        ),
+    ],
     pool=DUCKDB_WRITER_POOL,
-    deps=[dg.AssetKey(name) for name in UPSTREAM],
-    owners=PLATFORM_OWNERS,
-    kinds={"python", "pandas", "duckdb"},
     check_specs=[
         dg.AssetCheckSpec(
             REVIEW_QUEUE_CHECK,
@@ -42,14 +68,6 @@ UPSTREAM = (
             ),
         )
     ],
-    description=(
-        "Each distinct referrer name (read from raw.contacts) and agency type matched to a "
-        "school (current URN) or agency: analysts' overrides, exact names and aliases, then "
-        "fuzzy matches within the agency type. Writes matching.agency_matches and "
-        "matching.contact_referrers (keyed by the keyed hash of the name, no text) and "
-        "audit.agency_match_review together; names matched before are reused while "
-        "register, overrides and thresholds stand."
-    ),
 )
 def agency_matches(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
     from dagster_project.matching import resolve_names
@@ -77,9 +95,11 @@ def agency_matches(context: dg.AssetExecutionContext, duckdb: DuckDBResource):
         "{names_override} override, {names_exact} exact, {names_fuzzy} fuzzy, "
         "{names_unmatched} unmatched; {review_queue_names} awaiting review.".format(**summary)
     )
-    yield dg.MaterializeResult(metadata=summary)
+    yield dg.MaterializeResult(asset_key=AGENCY_MATCHES, metadata=summary)
+    yield dg.MaterializeResult(asset_key=CONTACT_REFERRERS)
     share = summary["review_queue_share_contacts"]
     yield dg.AssetCheckResult(
+        asset_key=AGENCY_MATCHES,
         check_name=REVIEW_QUEUE_CHECK,
         passed=share <= REVIEW_QUEUE_WARN_SHARE,
         severity=dg.AssetCheckSeverity.WARN,

@@ -30,7 +30,7 @@ from dagster import (
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster_duckdb import DuckDBResource
 
-from dagster_project import settings
+from dagster_project import night_inputs, settings
 from dagster_project.defs.resources import DUCKDB_WRITER_POOL, PLATFORM_OWNERS
 from dagster_project.publishing import (
     NothingToPublishError,
@@ -198,6 +198,10 @@ def build_published_asset(
             f"Published {len(publication.tables)} tables ({publication.total_rows} rows) "
             f"to {publication.path}"
         )
+        night = context.run.tags.get(night_inputs.FINGERPRINT_TAG)
+        if night:
+            with duckdb.get_connection() as conn:
+                night_inputs.record(conn, night_inputs.Fingerprint.from_tag(night), built=True)
         return MaterializeResult(metadata=_publication_metadata(publication, len(blocking_checks)))
 
     return published
