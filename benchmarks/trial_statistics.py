@@ -24,7 +24,7 @@ from dagster_project.trial.power import (
     negative_binomial_inputs,
 )
 from dagster_project.trial.randomise import randomise
-from dagster_project.trial.synthetic import school_population, trial_frame, with_strata
+from mash_demo.synthetic import school_population, trial_frame, with_strata
 
 
 def _timed(label: str, work):

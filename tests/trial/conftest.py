@@ -1,5 +1,5 @@
 """Fixtures for the trial tests: a plan, a data folder, and a warehouse whose marts are
-written by hand from the school-level simulation (``dagster_project.trial.synthetic``)."""
+written by hand from the school-level simulation (``mash_demo.synthetic``)."""
 
 from datetime import date
 from pathlib import Path
@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 from dagster_project import settings
 from dagster_project.defs.assets import trial as trial_assets
 from dagster_project.trial.plan import Window, load_plan
-from dagster_project.trial.synthetic import school_months, school_population, with_strata
+from mash_demo.synthetic import school_months, school_population, with_strata
 
 ALL_MONTHS = Window(date(2017, 9, 1), date(2020, 3, 1)).month_starts()
 TRIAL_ASSETS = [

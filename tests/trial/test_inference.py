@@ -7,7 +7,7 @@ from dagster_project import settings
 from dagster_project.trial.estimate import fit_poisson_qmle
 from dagster_project.trial.inference import holm_adjusted, randomisation_p_value
 from dagster_project.trial.plan import load_plan
-from dagster_project.trial.synthetic import trial_frame
+from mash_demo.synthetic import trial_frame
 
 PLAN = load_plan(settings.PROJECT_ROOT / "config" / "trial_plan.yml")
 DRAWS = 1000

@@ -26,7 +26,7 @@ from dagster_project.trial.power import (
     statsmodels_mde_negative_binomial,
     statsmodels_non_inferiority_ratio,
 )
-from dagster_project.trial.synthetic import trial_frame
+from mash_demo.synthetic import trial_frame
 
 PLAN = load_plan(settings.PROJECT_ROOT / "config" / "trial_plan.yml")
 DESIGNS = [

@@ -1,0 +1,1 @@
+"""The demo: synthetic data generators for trying the platform, not part of the product."""
