@@ -188,22 +188,48 @@ def _results(context: AssetExecutionContext, duckdb: DuckDBResource) -> Material
     _write(duckdb, "results", table, plan)
     primary = table[table["is_primary"]].iloc[0]
     status = "interim" if bool(primary["is_interim"]) else "final"
-    ci = f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}"
-    context.log.info(f"{status} primary rate ratio {primary['estimate']:.3f} (95% CI {ci})")
+    wald = _interval(primary["ci_low"], primary["ci_high"])
+    randomisation = _interval(primary["ci_low_randomisation"], primary["ci_high_randomisation"])
+    context.log.info(
+        f"{status} primary rate ratio {_number(primary['estimate'])} "
+        f"(95% CI {wald} Wald {primary['se_type']}, {randomisation} by randomisation)"
+    )
     return MaterializeResult(
         metadata={
             "status": status,
             "plan_hash": plan.hash,
             "trial_months_observed": int(primary["trial_months_observed"]),
-            "primary_rate_ratio": float(primary["estimate"]),
-            "primary_ci": ci,
-            "primary_p_value": float(primary["p_value"]),
-            "primary_p_value_randomisation": float(primary["p_value_randomisation"]),
+            "information_fraction": float(primary["information_fraction"]),
+            "boundary_p": _float_or_none(primary["boundary_p"]),
+            "primary_rate_ratio": _float_or_none(primary["estimate"]),
+            "primary_ci": wald,
+            "primary_ci_randomisation": randomisation,
+            "primary_p_value": _float_or_none(primary["p_value"]),
+            "primary_p_value_randomisation": _float_or_none(primary["p_value_randomisation"]),
+            "redraws_counted_extreme": MetadataValue.json(
+                {
+                    r.outcome: int(r.redraws_counted_extreme)
+                    for r in table.itertuples()
+                    if pd.notna(r.redraws_counted_extreme)
+                }
+            ),
             "conclusions": MetadataValue.json(
                 {f"{r.outcome}/{r.model}": r.conclusion for r in table.itertuples() if r.conclusion}
             ),
         }
     )
+
+
+def _float_or_none(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _number(value) -> str:
+    return "not estimable" if _float_or_none(value) is None else f"{value:.3f}"
+
+
+def _interval(low, high) -> str:
+    return f"{_number(low)} to {_number(high)}"
 
 
 def _read_marts(duckdb: DuckDBResource) -> Marts:
