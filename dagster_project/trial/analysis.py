@@ -1,7 +1,7 @@
 """The planned analysis: from the frozen assignment and the marts to the results table."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -23,7 +23,13 @@ from dagster_project.trial.inference import (
 )
 from dagster_project.trial.interim import current_look
 from dagster_project.trial.plan import OUTCOME_COLUMNS, SecondaryOutcome, TrialPlan, Window
-from dagster_project.trial.school_data import Marts, lineage_owner, monthly_panel, period_totals
+from dagster_project.trial.school_data import (
+    Marts,
+    analysis_lineages,
+    exposure_months,
+    monthly_panel,
+    period_totals,
+)
 
 BALANCE_VARIABLES = {
     "contacts_and_referrals": "contacts_and_referrals_per_month",
@@ -38,18 +44,29 @@ class TrialData:
     panel: pd.DataFrame
     trial_months: list[date]
     data_through: date
+    #: Randomised schools left out of the analysis: school_urn, arm, reason.
+    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCLUDED))
+    #: Analysed schools whose exposure the plan's rules cut short: school_urn, arm, reason.
+    truncated: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCLUDED))
+
+
+EXCLUDED = ["school_urn", "arm", "reason"]
+CLOSED_BEFORE_TRIAL = "closed before the trial period"
 
 
 def baseline_frame(frozen: FrozenAssignment, marts: Marts, plan: TrialPlan) -> pd.DataFrame:
-    """One row per randomised school: arm, stratum, covariates and baseline totals."""
+    """One row per randomised school: arm, stratum, covariates and baseline totals, and
+    ``baseline_months``, the months of the baseline with data that its lineage was open."""
     schools = frozen.randomised.sort_values("school_urn").reset_index(drop=True)
-    owner = lineage_owner(schools["school_urn"].tolist(), marts.schools)
-    baseline = period_totals(marts.school_months, owner, plan.baseline.month_starts())
+    owner = analysis_lineages(schools, marts.schools).owner
+    months = _months_with_data(marts, plan.baseline.month_starts())
+    baseline = period_totals(marts.school_months, owner, months)
     frame = schools[["school_urn", "stratum", "pupils", "pct_fsm"]].copy()
     frame["treated"] = (schools["arm"] == "intervention").to_numpy()
     for column in OUTCOME_COLUMNS:
         frame[f"{column}_baseline"] = baseline[column].reindex(frame["school_urn"]).to_numpy()
-    frame["baseline_months"] = float(baseline["months"].iloc[0]) if len(baseline) else 0.0
+    exposure = exposure_months(owner, marts.schools, months)
+    frame["baseline_months"] = exposure.reindex(frame["school_urn"]).to_numpy()
     return frame
 
 
@@ -63,21 +80,57 @@ def balance_input(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def trial_data(frozen: FrozenAssignment, marts: Marts, plan: TrialPlan) -> TrialData | None:
-    """The analysis frame and panel, or None while no trial month has data."""
+    """The analysis frame and panel, or None while no trial month has data.
+
+    Each school's exposure is the trial months with data that its lineage was open; a
+    school with none is excluded, and a cross-arm merger's successor is left out (the
+    plan's merger rule)."""
     through = marts.data_through
     months = [m for m in plan.trial.month_starts() if through and m <= through]
     if not months:
         return None
     frame = baseline_frame(frozen, marts, plan)
-    owner = lineage_owner(frame["school_urn"].tolist(), marts.schools)
-    totals = period_totals(marts.school_months, owner, months)
+    randomised = frozen.randomised
+    lineages = analysis_lineages(randomised, marts.schools)
+    totals = period_totals(marts.school_months, lineages.owner, months)
     for column in OUTCOME_COLUMNS:
         frame[column] = totals[column].reindex(frame["school_urn"]).to_numpy()
-    frame["exposure"] = float(totals["months"].iloc[0])
+    observed = _months_with_data(marts, months)
+    exposure = exposure_months(lineages.owner, marts.schools, observed)
+    frame["exposure"] = exposure.reindex(frame["school_urn"]).to_numpy()
+    arm = dict(zip(randomised["school_urn"].astype(int), randomised["arm"], strict=True))
+    closed = frame[frame["exposure"] <= 0]
+    excluded = pd.DataFrame(
+        {
+            "school_urn": closed["school_urn"].to_numpy(),
+            "arm": [arm[int(u)] for u in closed["school_urn"]],
+            "reason": CLOSED_BEFORE_TRIAL,
+        },
+        columns=EXCLUDED,
+    )
+    frame = frame[frame["exposure"] > 0].reset_index(drop=True)
+    truncated = [
+        (int(urn), arm[int(urn)], "open for part of the trial period (closed or merged)")
+        for urn, months_open in zip(frame["school_urn"], frame["exposure"], strict=True)
+        if months_open < len(observed) - 1e-9
+    ]
+    merged = {urn for members in lineages.cross_arm.values() for urn in members}
+    truncated = [(urn, a, _CROSS_ARM if urn in merged else reason) for urn, a, reason in truncated]
+    owner = {u: o for u, o in lineages.owner.items() if o in set(frame["school_urn"])}
     panel = monthly_panel(
         marts.school_months, owner, Window(plan.baseline.start, plan.trial.end), through
     )
-    return TrialData(frame, panel, months, through)
+    return TrialData(
+        frame, panel, months, through, excluded, pd.DataFrame(truncated, columns=EXCLUDED)
+    )
+
+
+_CROSS_ARM = "merged with a school of the other arm: its successor is excluded from the merger date"
+
+
+def _months_with_data(marts: Marts, months: list[date]) -> list[date]:
+    present = set(marts.school_months["month_start"].dt.date)
+    return [m for m in months if m in present]
 
 
 def results_table(data: TrialData, plan: TrialPlan) -> pd.DataFrame:

@@ -94,7 +94,9 @@ def covariate_matrix(frame: pd.DataFrame, outcome: str, covariates, *, linear: b
     if "baseline_outcome" in covariates:
         baseline = frame[f"{outcome}_baseline"].to_numpy(float)
         if linear:
-            columns.append(baseline / frame["baseline_months"].to_numpy(float))
+            months = frame["baseline_months"].to_numpy(float)
+            rate = np.divide(baseline, months, out=np.zeros_like(baseline), where=months > 0)
+            columns.append(rate)
         else:
             columns.append(np.log1p(baseline))
     if "pupils" in covariates:

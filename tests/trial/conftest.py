@@ -74,7 +74,10 @@ class Warehouse:
 
     def __init__(self, population: pd.DataFrame):
         self.population = population
-        self.schools = population.drop(columns=[c for c in population if c.startswith("rate_")])
+        schools = population.drop(columns=[c for c in population if c.startswith("rate_")])
+        self.schools = schools.assign(open_date=pd.NaT, close_date=pd.NaT).astype(
+            {"open_date": "datetime64[ns]", "close_date": "datetime64[ns]"}
+        )
 
     @property
     def path(self) -> Path:
