@@ -22,6 +22,7 @@ TRIAL_ASSETS = [
     trial_assets.trial_balance,
     trial_assets.trial_power,
     trial_assets.trial_results,
+    trial_assets.trial_consort,
 ]
 #: Lighter than the project's plan, so that the asset tests run in seconds.
 TEST_PLAN_CHANGES = {"power_simulation.simulations": 60, "randomisation_inference.draws": 1000}

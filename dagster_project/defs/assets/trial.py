@@ -27,6 +27,7 @@ from dagster_project.trial.analysis import balance_input, baseline_frame, result
 from dagster_project.trial.assignment import WAITING, baseline_complete, settle_assignment
 from dagster_project.trial.assignment_store import AssignmentError
 from dagster_project.trial.balance import ALL_STRATA, standardised_differences
+from dagster_project.trial.consort import consort_table
 from dagster_project.trial.plan import PlanError, TrialPlan, load_plan
 from dagster_project.trial.power import Design, power_table, pseudo_trial
 from dagster_project.trial.school_data import (
@@ -72,6 +73,14 @@ def trial_results(context: AssetExecutionContext, duckdb: DuckDBResource) -> Mat
     models and Holm-corrected secondaries; interim while the trial period is incomplete."""
     with _no_retries():
         return _results(context, duckdb)
+
+
+@asset(key=AssetKey(["trial", "consort"]), deps=[ASSIGNMENT, *MARTS], **COMMON)
+def trial_consort(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    """The CONSORT flow: schools assessed, excluded with reasons, randomised, allocated per
+    arm, excluded from analysis or followed up for part of the trial with reasons, analysed."""
+    with _no_retries():
+        return _consort(duckdb)
 
 
 @contextmanager
@@ -230,6 +239,26 @@ def _number(value) -> str:
 
 def _interval(low, high) -> str:
     return f"{_number(low)} to {_number(high)}"
+
+
+def _consort(duckdb: DuckDBResource) -> MaterializeResult:
+    plan = load_plan()
+    marts = _read_marts(duckdb)
+    frozen = assignment_store.load(settings.trial_dir(), plan)
+    data = trial_data(frozen, marts, plan) if frozen is not None else None
+    _, excluded = eligible_schools(marts.schools, plan)
+    table = consort_table(excluded, frozen, data)
+    _write(duckdb, "consort", table, plan)
+    if frozen is None:
+        return _waiting("no assignment yet", plan)
+    steps = table.groupby("step", sort=False)["schools"].sum()
+    return MaterializeResult(
+        metadata={
+            "status": "computed",
+            "plan_hash": plan.hash,
+            "schools_by_step": MetadataValue.json({k: int(v) for k, v in steps.items()}),
+        }
+    )
 
 
 def _read_marts(duckdb: DuckDBResource) -> Marts:
