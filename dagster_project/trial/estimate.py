@@ -298,8 +298,17 @@ def fit_negative_binomial(frame: pd.DataFrame, outcome: str, covariates, alpha: 
         return _not_estimable(
             frame, outcome, "negative_binomial", RATE_RATIO, "NB2 fit did not converge"
         )
-    effect = ArmEffect(float(fit.params[1]), float(fit.bse[1]))
-    notes = {"se": "model-based", "dispersion_alpha": round(float(fit.params[-1]), 4)}
+    # The SE from the expected information of the coefficients with the dispersion at its
+    # estimate, X'WX with W = mu / (1 + alpha mu), as MASS::glm.nb reports it.
+    beta, dispersion_alpha = fit.params[:-1], float(fit.params[-1])
+    mu = exposure * np.exp(design @ beta)
+    information = design.T @ (design * (mu / (1 + dispersion_alpha * mu))[:, None])
+    std_error = float(np.sqrt(np.linalg.inv(information)[1, 1]))
+    effect = ArmEffect(float(beta[1]), std_error)
+    notes = {
+        "se": "model-based (expected information)",
+        "dispersion_alpha": round(dispersion_alpha, 4),
+    }
     return _rate_ratio_estimate(frame, outcome, "negative_binomial", effect, alpha, notes)
 
 
