@@ -262,7 +262,7 @@ def _not_estimable_conclusion(estimate: Estimate) -> str:
 
 
 def _two_sided_conclusion(rate_ratio: float, p_value: float, level: float | None) -> str:
-    if level is None or p_value >= level:
+    if level is None or p_value > level:
         return "no clear difference"
     return "lower in intervention schools" if rate_ratio < 1 else "higher in intervention schools"
 
@@ -272,9 +272,9 @@ def _non_inferiority_conclusion(
 ) -> str:
     """Non-inferior when the one-sided randomisation test of H0: rate ratio = margin
     rejects at half the look's level; says so when Holm's correction would not confirm it."""
-    if level is None or row["p_value_randomisation"] >= level / 2:
+    if level is None or row["p_value_randomisation"] > level / 2:
         return f"non-inferiority not shown at the margin {secondary.margin:g}"
-    if adjusted >= level:
+    if adjusted > level:
         return "non-inferior (not confirmed after Holm's correction)"
     return "non-inferior"
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from dagster_project import settings
 from dagster_project.trial.estimate import fit_poisson_qmle
@@ -100,3 +101,18 @@ def test_redraws_that_do_not_converge_are_refitted_or_counted_extreme(stratified
     assert test.refitted > 0
     assert 0 <= test.counted_extreme <= test.refitted
     assert test.counted_extreme / (test.draws + 1) <= test.p_value <= 1
+
+
+def test_randomisation_test_holds_its_size_on_null_trials(stratified_population):
+    """300 null trials, 99 redraws each: the rejection counts at the 5% and 20% levels lie
+    in the central 99.8% of Binomial(300, level), which a test that rejects 8% of the time
+    at 5% (as the HC2 Wald test did on heavy-tailed counts) leaves about half the time."""
+    trials, draws = 300, 99
+    p_values = []
+    for k in range(trials):
+        frame = trial_frame(stratified_population, PLAN, 30_000 + k, 1.0)
+        p_values.append(_inference(frame, draws=draws, seed=k).two_sided().p_value)
+    p_values = np.array(p_values)
+    for level in (0.05, 0.20):
+        low, high = stats.binom.ppf([0.001, 0.999], trials, level)
+        assert low <= (p_values <= level).sum() <= high, level
