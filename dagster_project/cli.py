@@ -13,6 +13,7 @@ import click
 from dagster_project import settings
 from dagster_project.analyst import query, shell
 from dagster_project.key_rotation import rotate_key_command
+from dagster_project.trial.commands import trial_commands
 
 COMMANDS_GROUP = "mash.commands"
 EMPTY_LANDING_GROUP = "mash.empty_landing"
@@ -99,5 +100,5 @@ EMPTY_LANDING = next(iter(_plugins(EMPTY_LANDING_GROUP)), None)
 if EMPTY_LANDING is not None:
     run.params.extend(EMPTY_LANDING.params)
 
-for command in (*_plugins(COMMANDS_GROUP), query, shell, rotate_key_command):
+for command in (*_plugins(COMMANDS_GROUP), query, shell, rotate_key_command, trial_commands):
     main.add_command(command)

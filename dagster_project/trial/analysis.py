@@ -1,7 +1,7 @@
 """The planned analysis: from the frozen assignment and the marts to the results table."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
@@ -16,9 +16,20 @@ from dagster_project.trial.estimate import (
     fit_ols_ancova,
     fit_poisson_qmle,
 )
-from dagster_project.trial.inference import holm_adjusted, randomisation_p_value
+from dagster_project.trial.inference import (
+    RandomisationInference,
+    holm_adjusted,
+    redraw_assignments,
+)
+from dagster_project.trial.interim import current_look
 from dagster_project.trial.plan import OUTCOME_COLUMNS, SecondaryOutcome, TrialPlan, Window
-from dagster_project.trial.school_data import Marts, lineage_owner, monthly_panel, period_totals
+from dagster_project.trial.school_data import (
+    Marts,
+    analysis_lineages,
+    exposure_months,
+    monthly_panel,
+    period_totals,
+)
 
 BALANCE_VARIABLES = {
     "contacts_and_referrals": "contacts_and_referrals_per_month",
@@ -33,18 +44,29 @@ class TrialData:
     panel: pd.DataFrame
     trial_months: list[date]
     data_through: date
+    #: Randomised schools left out of the analysis: school_urn, arm, reason.
+    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCLUDED))
+    #: Analysed schools whose exposure the plan's rules cut short: school_urn, arm, reason.
+    truncated: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCLUDED))
+
+
+EXCLUDED = ["school_urn", "arm", "reason"]
+CLOSED_BEFORE_TRIAL = "closed before the trial period"
 
 
 def baseline_frame(frozen: FrozenAssignment, marts: Marts, plan: TrialPlan) -> pd.DataFrame:
-    """One row per randomised school: arm, stratum, covariates and baseline totals."""
+    """One row per randomised school: arm, stratum, covariates and baseline totals, and
+    ``baseline_months``, the months of the baseline with data that its lineage was open."""
     schools = frozen.randomised.sort_values("school_urn").reset_index(drop=True)
-    owner = lineage_owner(schools["school_urn"].tolist(), marts.schools)
-    baseline = period_totals(marts.school_months, owner, plan.baseline.month_starts())
+    owner = analysis_lineages(schools, marts.schools).owner
+    months = _months_with_data(marts, plan.baseline.month_starts())
+    baseline = period_totals(marts.school_months, owner, months)
     frame = schools[["school_urn", "stratum", "pupils", "pct_fsm"]].copy()
     frame["treated"] = (schools["arm"] == "intervention").to_numpy()
     for column in OUTCOME_COLUMNS:
         frame[f"{column}_baseline"] = baseline[column].reindex(frame["school_urn"]).to_numpy()
-    frame["baseline_months"] = float(baseline["months"].iloc[0]) if len(baseline) else 0.0
+    exposure = exposure_months(owner, marts.schools, months)
+    frame["baseline_months"] = exposure.reindex(frame["school_urn"]).to_numpy()
     return frame
 
 
@@ -58,39 +80,90 @@ def balance_input(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def trial_data(frozen: FrozenAssignment, marts: Marts, plan: TrialPlan) -> TrialData | None:
-    """The analysis frame and panel, or None while no trial month has data."""
+    """The analysis frame and panel, or None while no trial month has data.
+
+    Each school's exposure is the trial months with data that its lineage was open; a
+    school with none is excluded, and a cross-arm merger's successor is left out (the
+    plan's merger rule)."""
     through = marts.data_through
     months = [m for m in plan.trial.month_starts() if through and m <= through]
     if not months:
         return None
     frame = baseline_frame(frozen, marts, plan)
-    owner = lineage_owner(frame["school_urn"].tolist(), marts.schools)
-    totals = period_totals(marts.school_months, owner, months)
+    randomised = frozen.randomised
+    lineages = analysis_lineages(randomised, marts.schools)
+    totals = period_totals(marts.school_months, lineages.owner, months)
     for column in OUTCOME_COLUMNS:
         frame[column] = totals[column].reindex(frame["school_urn"]).to_numpy()
-    frame["exposure"] = float(totals["months"].iloc[0])
+    observed = _months_with_data(marts, months)
+    exposure = exposure_months(lineages.owner, marts.schools, observed)
+    frame["exposure"] = exposure.reindex(frame["school_urn"]).to_numpy()
+    arm = dict(zip(randomised["school_urn"].astype(int), randomised["arm"], strict=True))
+    closed = frame[frame["exposure"] <= 0]
+    excluded = pd.DataFrame(
+        {
+            "school_urn": closed["school_urn"].to_numpy(),
+            "arm": [arm[int(u)] for u in closed["school_urn"]],
+            "reason": CLOSED_BEFORE_TRIAL,
+        },
+        columns=EXCLUDED,
+    )
+    frame = frame[frame["exposure"] > 0].reset_index(drop=True)
+    truncated = [
+        (int(urn), arm[int(urn)], "open for part of the trial period (closed or merged)")
+        for urn, months_open in zip(frame["school_urn"], frame["exposure"], strict=True)
+        if months_open < len(observed) - 1e-9
+    ]
+    merged = {urn for members in lineages.cross_arm.values() for urn in members}
+    truncated = [(urn, a, _CROSS_ARM if urn in merged else reason) for urn, a, reason in truncated]
+    owner = {u: o for u, o in lineages.owner.items() if o in set(frame["school_urn"])}
     panel = monthly_panel(
         marts.school_months, owner, Window(plan.baseline.start, plan.trial.end), through
     )
-    return TrialData(frame, panel, months, through)
+    return TrialData(
+        frame, panel, months, through, excluded, pd.DataFrame(truncated, columns=EXCLUDED)
+    )
+
+
+_CROSS_ARM = "merged with a school of the other arm: its successor is excluded from the merger date"
+
+
+def _months_with_data(marts: Marts, months: list[date]) -> list[date]:
+    present = set(marts.school_months["month_start"].dt.date)
+    return [m for m in months if m in present]
 
 
 def results_table(data: TrialData, plan: TrialPlan) -> pd.DataFrame:
-    """Primary, sensitivity and secondary analyses, one row per (outcome, model)."""
+    """Primary, sensitivity and secondary analyses, one row per (outcome, model).
+
+    Conclusions come from randomisation tests (the plan's draws of the blocked assignment)
+    at the level of the current look; the model-based (Wald) CIs stay beside them.
+    """
     frame, primary = data.frame, plan.primary_outcome
-    estimates = [fit_poisson_qmle(frame, primary, plan.covariates, plan.alpha)]
-    ri_p = float("nan")
-    if np.isfinite(estimates[0].statistic):
-        ri_p = randomisation_p_value(
-            frame,
-            primary,
-            plan.covariates,
-            plan.intervention_share,
-            plan.stratum_order(),
-            plan.randomisation_draws,
-            plan.randomisation_seed,
-        )
-    estimates += [
+    look = current_look(len(data.trial_months), plan.trial.months, plan.interim_looks, plan.alpha)
+    level = look.boundary_p
+    assignments = redraw_assignments(
+        frame["stratum"].to_numpy(),
+        plan.intervention_share,
+        plan.stratum_order(),
+        plan.randomisation_draws,
+        plan.randomisation_seed,
+    )
+    main = fit_poisson_qmle(frame, primary, plan.covariates, plan.alpha)
+    rows = [_row(main, plan, is_primary=True)]
+    rows[0]["hypothesis"] = "superiority, two-sided"
+    if _estimable(main):
+        inference = RandomisationInference(frame, primary, plan.covariates, assignments)
+        test = inference.two_sided()
+        low, high = inference.confidence_interval(plan.alpha)
+        rows[0] |= _randomisation_columns(test) | {
+            "ci_low_randomisation": low,
+            "ci_high_randomisation": high,
+        }
+        rows[0]["conclusion"] = _two_sided_conclusion(main.estimate, test.p_value, level)
+    else:
+        rows[0]["conclusion"] = _not_estimable_conclusion(main)
+    sensitivity = [
         fit_negative_binomial(frame, primary, plan.covariates, plan.alpha),
         fit_ols_ancova(frame, primary, plan.covariates, plan.alpha),
         fit_difference_in_differences(
@@ -101,76 +174,107 @@ def results_table(data: TrialData, plan: TrialPlan) -> pd.DataFrame:
             plan.alpha,
         ),
     ]
-    rows = [_row(e, plan, is_primary=(k == 0)) for k, e in enumerate(estimates)]
-    rows[0]["p_value_randomisation"] = ri_p
-    rows[0]["hypothesis"] = "superiority, two-sided"
-    rows[0]["conclusion"] = _two_sided_conclusion(estimates[0], plan.alpha, adjusted=None)
+    rows += [_row(e, plan, is_primary=False) for e in sensitivity]
 
-    secondary_rows = []
-    for secondary in plan.secondary_outcomes:
-        estimate = fit_poisson_qmle(frame, secondary.column, plan.covariates, plan.alpha)
-        secondary_rows.append((secondary, estimate, _row(estimate, plan, is_primary=False)))
-    family = [_family_p_value(secondary, estimate) for secondary, estimate, _ in secondary_rows]
-    for (secondary, estimate, row), adjusted, family_p in zip(
-        secondary_rows, holm_adjusted(family), family, strict=True
+    secondary_rows = [
+        _secondary_row(frame, secondary, assignments, plan) for secondary in plan.secondary_outcomes
+    ]
+    family = [family_p for _, _, family_p in secondary_rows]
+    for (secondary, row, family_p), adjusted in zip(
+        secondary_rows, holm_adjusted(family), strict=True
     ):
         row["p_value_holm"] = adjusted
+        if np.isnan(family_p):
+            rows.append(row)
+            continue
         if secondary.test == "non_inferiority":
-            row["p_value"] = family_p / 2
-            row["margin"] = secondary.margin
-            row["hypothesis"] = (
-                f"non-inferiority, rate ratio above {secondary.margin:g}, one-sided at alpha/2"
-            )
-            row["conclusion"] = _non_inferiority_conclusion(estimate, secondary, adjusted, plan)
+            row["conclusion"] = _non_inferiority_conclusion(row, secondary, adjusted, level)
         else:
-            row["hypothesis"] = "two-sided"
-            row["conclusion"] = _two_sided_conclusion(estimate, plan.alpha, adjusted)
+            row["conclusion"] = _two_sided_conclusion(row["estimate"], adjusted, level)
         rows.append(row)
 
     table = pd.DataFrame(rows)
-    table["trial_months_observed"] = len(data.trial_months)
+    table["trial_months_observed"] = look.months_observed
     table["data_through"] = data.data_through
-    table["is_interim"] = len(data.trial_months) < plan.trial.months
+    table["is_interim"] = look.is_interim
+    table["information_fraction"] = look.information_fraction
+    table["boundary_z"] = look.boundary_z
+    table["boundary_p"] = look.boundary_p
+    if not look.draws_conclusions:
+        conclusions = table["conclusion"].fillna("")
+        drawn = (conclusions != "") & ~conclusions.str.startswith("not estimable")
+        table.loc[drawn, "conclusion"] = INTERIM_DESCRIPTIVE
     return table
 
 
-def _family_p_value(secondary: SecondaryOutcome, estimate: Estimate) -> float:
-    """The p-value that enters Holm's procedure, every test at the same nominal level.
+INTERIM_DESCRIPTIVE = "interim, descriptive only"
+
+
+def _secondary_row(frame, secondary: SecondaryOutcome, assignments, plan: TrialPlan):
+    """A secondary's row and the p-value it brings to Holm's family (NaN: not estimable).
 
     A non-inferiority test is one-sided at alpha/2 (so that it agrees with the two-sided
     CI); doubling its p-value puts it on the alpha scale of the two-sided tests.
     """
-    if secondary.test != "non_inferiority":
-        return estimate.p_value
-    if np.isnan(estimate.std_error):
-        return float("nan")
-    z = (np.log(estimate.estimate) - np.log(secondary.margin)) / estimate.std_error
-    return float(min(1.0, 2 * stats.norm.sf(z)))
+    estimate = fit_poisson_qmle(frame, secondary.column, plan.covariates, plan.alpha)
+    row = _row(estimate, plan, is_primary=False)
+    non_inferiority = secondary.test == "non_inferiority"
+    if non_inferiority:
+        row["margin"] = secondary.margin
+        row["hypothesis"] = (
+            f"non-inferiority, rate ratio above {secondary.margin:g}, one-sided at alpha/2"
+        )
+    else:
+        row["hypothesis"] = "two-sided"
+    if not _estimable(estimate):
+        row["conclusion"] = _not_estimable_conclusion(estimate)
+        return secondary, row, float("nan")
+    inference = RandomisationInference(frame, secondary.column, plan.covariates, assignments)
+    if non_inferiority:
+        log_margin = float(np.log(secondary.margin))
+        row["p_value"] = float(
+            stats.norm.sf((np.log(estimate.estimate) - log_margin) / estimate.std_error)
+        )
+        test = inference.greater(log_margin)
+        family_p = min(1.0, 2 * test.p_value)
+    else:
+        test = inference.two_sided()
+        family_p = test.p_value
+    row |= _randomisation_columns(test)
+    return secondary, row, family_p
 
 
-def _two_sided_conclusion(estimate: Estimate, alpha: float, adjusted: float | None) -> str:
-    if np.isnan(estimate.p_value):
-        return "not estimable"
-    p = estimate.p_value if adjusted is None else adjusted
-    if p >= alpha:
+def _estimable(estimate: Estimate) -> bool:
+    return "why" not in estimate.notes and bool(np.isfinite(estimate.statistic))
+
+
+def _randomisation_columns(test) -> dict:
+    return {
+        "p_value_randomisation": test.p_value,
+        "randomisation_draws": test.draws,
+        "redraws_refitted": test.refitted,
+        "redraws_counted_extreme": test.counted_extreme,
+    }
+
+
+def _not_estimable_conclusion(estimate: Estimate) -> str:
+    return f"not estimable: {estimate.notes.get('why', 'no finite estimate')}"
+
+
+def _two_sided_conclusion(rate_ratio: float, p_value: float, level: float | None) -> str:
+    if level is None or p_value > level:
         return "no clear difference"
-    return (
-        "lower in intervention schools"
-        if estimate.estimate < 1
-        else "higher in intervention schools"
-    )
+    return "lower in intervention schools" if rate_ratio < 1 else "higher in intervention schools"
 
 
 def _non_inferiority_conclusion(
-    estimate: Estimate, secondary: SecondaryOutcome, adjusted: float, plan: TrialPlan
+    row: dict, secondary: SecondaryOutcome, adjusted: float, level: float | None
 ) -> str:
-    """Non-inferior when the CI's lower bound clears the margin (the plan's criterion);
-    says so when Holm's correction across the secondaries would not confirm it."""
-    if np.isnan(estimate.ci_low):
-        return "not estimable"
-    if estimate.ci_low <= secondary.margin:
-        return f"non-inferiority not shown: the CI's lower bound is below {secondary.margin:g}"
-    if adjusted >= plan.alpha:
+    """Non-inferior when the one-sided randomisation test of H0: rate ratio = margin
+    rejects at half the look's level; says so when Holm's correction would not confirm it."""
+    if level is None or row["p_value_randomisation"] > level / 2:
+        return f"non-inferiority not shown at the margin {secondary.margin:g}"
+    if adjusted > level:
         return "non-inferior (not confirmed after Holm's correction)"
     return "non-inferior"
 
@@ -178,6 +282,7 @@ def _non_inferiority_conclusion(
 def _row(estimate: Estimate, plan: TrialPlan, is_primary: bool) -> dict:
     notes = dict(estimate.notes)
     return {
+        "se_type": notes.get("se"),
         "outcome": estimate.outcome,
         "model": estimate.model,
         "is_primary": is_primary,
@@ -188,6 +293,11 @@ def _row(estimate: Estimate, plan: TrialPlan, is_primary: bool) -> dict:
         "std_error": estimate.std_error,
         "p_value": estimate.p_value,
         "p_value_randomisation": None,
+        "ci_low_randomisation": None,
+        "ci_high_randomisation": None,
+        "randomisation_draws": None,
+        "redraws_refitted": None,
+        "redraws_counted_extreme": None,
         "p_value_holm": None,
         "hypothesis": None,
         "margin": None,

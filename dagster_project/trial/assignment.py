@@ -56,6 +56,7 @@ def settle_assignment(
             plan,
             store.input_hash(eligible),
             now.isoformat(timespec="seconds"),
+            excluded,
         )
         status, message = RANDOMISED, f"Randomised {len(eligible)} schools."
     else:

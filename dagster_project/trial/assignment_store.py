@@ -102,8 +102,12 @@ def freeze(
     plan: TrialPlan,
     eligible_hash: str,
     randomised_at: str,
+    excluded_by_rule: dict | None = None,
 ) -> FrozenAssignment:
-    """Write a new assignment and its manifest; refuses to overwrite an existing one."""
+    """Write a new assignment and its manifest; refuses to overwrite an existing one.
+
+    ``excluded_by_rule`` (how many schools each eligibility rule turned away at
+    randomisation) is kept for the CONSORT flow."""
     csv_path, manifest_path = trial_dir / ASSIGNMENT_FILE, trial_dir / MANIFEST_FILE
     if csv_path.exists() or manifest_path.exists():
         raise AssignmentError(f"An assignment already exists in {trial_dir}; it is never redrawn.")
@@ -122,6 +126,7 @@ def freeze(
         "n_schools": len(rows),
         "n_intervention": int((rows["arm"] == "intervention").sum()),
         "n_comparison": int((rows["arm"] == "comparison").sum()),
+        "excluded_by_rule": excluded_by_rule,
         "randomised_bytes": len(data),
         "randomised_sha256": hashlib.sha256(data).hexdigest(),
         "software": {

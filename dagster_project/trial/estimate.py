@@ -5,6 +5,8 @@ A school-level frame has ``treated`` (bool), ``stratum``, ``pupils``, ``pct_fsm`
 total ``<outcome>`` and the baseline total ``<outcome>_baseline``.
 """
 
+import contextlib
+import functools
 import warnings
 from dataclasses import dataclass, field
 
@@ -12,11 +14,14 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
+from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
 RATE_RATIO = "rate_ratio"
 #: Fits done together by ``poisson_arm_z`` (memory: BATCH x schools x parameters doubles).
 BATCH = 500
 DIFFERENCE = "difference_per_school_month"
+#: What a fit on awkward data (a sparse baseline, a rare outcome) can raise.
+FIT_FAILURES = (np.linalg.LinAlgError, ValueError, ArithmeticError, PerfectSeparationError)
 
 
 @dataclass
@@ -33,6 +38,33 @@ class Estimate:
     n_schools: int
     n_obs: int
     notes: dict = field(default_factory=dict)
+
+
+def reported_not_estimable(model: str, scale: str):
+    """Decorate a fit ``(frame, outcome, ...) -> Estimate`` so that a fit which raises or
+    gives a non-finite estimate or standard error returns a "not estimable" Estimate with
+    the reason in ``notes["why"]``, instead of stopping the night's analysis."""
+
+    def decorate(fit):
+        @functools.wraps(fit)
+        def guarded(frame, outcome, *args, **kwargs):
+            try:
+                estimate = fit(frame, outcome, *args, **kwargs)
+            except FIT_FAILURES as error:
+                return _not_estimable(
+                    frame, outcome, model, scale, f"fit failed: {type(error).__name__}: {error}"
+                )
+            if "why" not in estimate.notes and not (
+                np.isfinite(estimate.estimate) and np.isfinite(estimate.std_error)
+            ):
+                return _not_estimable(
+                    frame, outcome, model, scale, "the estimate or its standard error is not finite"
+                )
+            return estimate
+
+        return guarded
+
+    return decorate
 
 
 @dataclass(frozen=True)
@@ -53,13 +85,18 @@ def covariate_matrix(frame: pd.DataFrame, outcome: str, covariates, *, linear: b
 
     The outcome's own baseline enters as log1p(baseline total) for the rate models and as
     the baseline rate per month for the linear model. Stratum dummies are dropped for
-    strata in which the outcome never occurs: a Poisson fit could not converge with them.
+    strata in which the outcome never occurs in the analysed period (the plan's rule for
+    strata with no events: their schools stay in the analysis, sharing the reference
+    level, since a Poisson fit cannot converge with a dummy whose coefficient is minus
+    infinity). Columns that are constant or aliased with earlier ones are left out.
     """
     columns = []
     if "baseline_outcome" in covariates:
         baseline = frame[f"{outcome}_baseline"].to_numpy(float)
         if linear:
-            columns.append(baseline / frame["baseline_months"].to_numpy(float))
+            months = frame["baseline_months"].to_numpy(float)
+            rate = np.divide(baseline, months, out=np.zeros_like(baseline), where=months > 0)
+            columns.append(rate)
         else:
             columns.append(np.log1p(baseline))
     if "pupils" in covariates:
@@ -74,7 +111,21 @@ def covariate_matrix(frame: pd.DataFrame, outcome: str, covariates, *, linear: b
     if not columns:
         return np.empty((len(frame), 0))
     matrix = np.column_stack(columns)
-    return matrix[:, matrix.std(axis=0) > 0]
+    return independent_columns(matrix[:, matrix.std(axis=0) > 0])
+
+
+def independent_columns(matrix: np.ndarray) -> np.ndarray:
+    """The columns, left to right, that are not linear combinations of a constant and the
+    columns kept before them (as R's glm leaves aliased coefficients out), so that a
+    sparse baseline cannot make the fit's information matrix singular."""
+    kept = [np.ones(len(matrix))]
+    for column in matrix.T:
+        candidate = np.column_stack([*kept, column])
+        if np.linalg.matrix_rank(candidate) == candidate.shape[1]:
+            kept.append(column)
+    if len(kept) == 1:
+        return np.empty((len(matrix), 0))
+    return np.column_stack(kept[1:])
 
 
 def poisson_arm_effect(
@@ -107,7 +158,29 @@ def poisson_arm_z(
     exposure: np.ndarray,
     start: np.ndarray,
 ) -> np.ndarray:
-    """The z of ``poisson_arm_effect`` for many assignments (and outcomes) at once.
+    """The z of ``poisson_arm_effect`` for many assignments (and outcomes) at once."""
+    fits = poisson_arm_fits(y, treated, covariates, exposure, start)
+    return fits.coefficient / fits.std_error
+
+
+@dataclass(frozen=True)
+class BatchedFits:
+    """Arm coefficients and HC2 standard errors of many fits; ``converged`` marks the fits
+    whose Newton-Raphson steps settled to finite values within the iteration limit."""
+
+    coefficient: np.ndarray
+    std_error: np.ndarray
+    converged: np.ndarray
+
+
+def poisson_arm_fits(
+    y: np.ndarray,
+    treated: np.ndarray,
+    covariates: np.ndarray,
+    exposure: np.ndarray,
+    start: np.ndarray,
+) -> BatchedFits:
+    """``poisson_arm_effect`` for many assignments (and outcomes) at once.
 
     ``treated`` is (draws, schools); ``y`` is (schools,) or (draws, schools). The same
     estimator, fitted by batched Newton-Raphson (IRLS: the Poisson link is canonical)
@@ -115,18 +188,14 @@ def poisson_arm_z(
     thousands of fits; the tests check it against statsmodels.
     """
     y = np.broadcast_to(np.asarray(y, float), treated.shape)
-    chunks = range(0, len(treated), BATCH)
-    return np.concatenate(
-        [
-            _batched_poisson_z(
-                y[k : k + BATCH], treated[k : k + BATCH], covariates, exposure, start
-            )
-            for k in chunks
-        ]
-    )
+    parts = [
+        _batched_poisson(y[k : k + BATCH], treated[k : k + BATCH], covariates, exposure, start)
+        for k in range(0, len(treated), BATCH)
+    ]
+    return BatchedFits(*(np.concatenate(arrays) for arrays in zip(*parts, strict=True)))
 
 
-def _batched_poisson_z(y, treated, covariates, exposure, start, max_iterations: int = 100):
+def _batched_poisson(y, treated, covariates, exposure, start, max_iterations: int = 100):
     draws, n = treated.shape
     design = np.empty((draws, n, 2 + covariates.shape[1]))
     design[:, :, 0] = 1.0
@@ -134,21 +203,49 @@ def _batched_poisson_z(y, treated, covariates, exposure, start, max_iterations: 
     design[:, :, 2:] = covariates
     offset = np.log(exposure)
     beta = np.tile(np.asarray(start, float), (draws, 1))
-    for _ in range(max_iterations):
+    settled = np.zeros(draws, dtype=bool)
+    with np.errstate(all="ignore"):
+        for _ in range(max_iterations):
+            fitted = np.exp(np.einsum("dnp,dp->dn", design, beta) + offset)
+            information = np.swapaxes(design * fitted[..., None], 1, 2) @ design
+            score = np.einsum("dnp,dn->dp", design, y - fitted)
+            step = _solve_each(information, score)
+            beta += np.where(settled[:, None], 0.0, step)
+            settled |= np.abs(step).max(axis=1) < 1e-10
+            if settled.all():
+                break
         fitted = np.exp(np.einsum("dnp,dp->dn", design, beta) + offset)
-        information = np.swapaxes(design * fitted[..., None], 1, 2) @ design
-        score = np.einsum("dnp,dn->dp", design, y - fitted)
-        step = np.linalg.solve(information, score[..., None])[..., 0]
-        beta += step
-        if np.abs(step).max() < 1e-10:
-            break
-    fitted = np.exp(np.einsum("dnp,dp->dn", design, beta) + offset)
-    bread = np.linalg.inv(np.swapaxes(design * fitted[..., None], 1, 2) @ design)
-    leverage = fitted * np.sum((design @ bread) * design, axis=2)
-    squared = (y - fitted) ** 2 / np.clip(1 - leverage, 1e-8, None)
-    meat = np.swapaxes(design * squared[..., None], 1, 2) @ design
-    covariance = bread @ meat @ bread
-    return beta[:, 1] / np.sqrt(covariance[:, 1, 1])
+        bread = _invert_each(np.swapaxes(design * fitted[..., None], 1, 2) @ design)
+        leverage = fitted * np.sum((design @ bread) * design, axis=2)
+        squared = (y - fitted) ** 2 / np.clip(1 - leverage, 1e-8, None)
+        meat = np.swapaxes(design * squared[..., None], 1, 2) @ design
+        std_error = np.sqrt((bread @ meat @ bread)[:, 1, 1])
+    coefficient = beta[:, 1]
+    converged = settled & np.isfinite(coefficient) & np.isfinite(std_error) & (std_error > 0)
+    return coefficient, std_error, converged
+
+
+def _solve_each(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Solve each system; a singular one gives NaN (its fit is then not converged)."""
+    try:
+        return np.linalg.solve(matrices, vectors[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        out = np.full(vectors.shape, np.nan)
+        for k, (matrix, vector) in enumerate(zip(matrices, vectors, strict=True)):
+            with contextlib.suppress(np.linalg.LinAlgError):
+                out[k] = np.linalg.solve(matrix, vector)
+        return out
+
+
+def _invert_each(matrices: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(matrices)
+    except np.linalg.LinAlgError:
+        out = np.full(matrices.shape, np.nan)
+        for k, matrix in enumerate(matrices):
+            with contextlib.suppress(np.linalg.LinAlgError):
+                out[k] = np.linalg.inv(matrix)
+        return out
 
 
 def poisson_sandwich(
@@ -163,11 +260,12 @@ def poisson_sandwich(
     return bread @ (design.T @ (design * squared[:, None])) @ bread
 
 
+@reported_not_estimable("poisson_qmle", RATE_RATIO)
 def fit_poisson_qmle(frame: pd.DataFrame, outcome: str, covariates, alpha: float) -> Estimate:
     """The primary analysis: rate ratio of intervention to comparison, robust (HC2) CI."""
     y = frame[outcome].to_numpy(float)
-    if y.sum() == 0:
-        return _not_estimable(frame, outcome, "poisson_qmle", RATE_RATIO, "no events")
+    if why := _why_no_rate_ratio(y, frame["treated"].to_numpy(bool)):
+        return _not_estimable(frame, outcome, "poisson_qmle", RATE_RATIO, why)
     effect = poisson_arm_effect(
         y,
         frame["treated"].to_numpy(bool),
@@ -177,11 +275,12 @@ def fit_poisson_qmle(frame: pd.DataFrame, outcome: str, covariates, alpha: float
     return _rate_ratio_estimate(frame, outcome, "poisson_qmle", effect, alpha, {"se": "HC2"})
 
 
+@reported_not_estimable("negative_binomial", RATE_RATIO)
 def fit_negative_binomial(frame: pd.DataFrame, outcome: str, covariates, alpha: float) -> Estimate:
     """Sensitivity: NB2 maximum likelihood with the dispersion estimated."""
     y = frame[outcome].to_numpy(float)
-    if y.sum() == 0:
-        return _not_estimable(frame, outcome, "negative_binomial", RATE_RATIO, "no events")
+    if why := _why_no_rate_ratio(y, frame["treated"].to_numpy(bool)):
+        return _not_estimable(frame, outcome, "negative_binomial", RATE_RATIO, why)
     covariates_ = covariate_matrix(frame, outcome, covariates, linear=False)
     design = np.column_stack([np.ones(len(y)), frame["treated"].to_numpy(float), covariates_])
     exposure = frame["exposure"].to_numpy(float)
@@ -199,11 +298,21 @@ def fit_negative_binomial(frame: pd.DataFrame, outcome: str, covariates, alpha: 
         return _not_estimable(
             frame, outcome, "negative_binomial", RATE_RATIO, "NB2 fit did not converge"
         )
-    effect = ArmEffect(float(fit.params[1]), float(fit.bse[1]))
-    notes = {"se": "model-based", "dispersion_alpha": round(float(fit.params[-1]), 4)}
+    # The SE from the expected information of the coefficients with the dispersion at its
+    # estimate, X'WX with W = mu / (1 + alpha mu), as MASS::glm.nb reports it.
+    beta, dispersion_alpha = fit.params[:-1], float(fit.params[-1])
+    mu = exposure * np.exp(design @ beta)
+    information = design.T @ (design * (mu / (1 + dispersion_alpha * mu))[:, None])
+    std_error = float(np.sqrt(np.linalg.inv(information)[1, 1]))
+    effect = ArmEffect(float(beta[1]), std_error)
+    notes = {
+        "se": "model-based (expected information)",
+        "dispersion_alpha": round(dispersion_alpha, 4),
+    }
     return _rate_ratio_estimate(frame, outcome, "negative_binomial", effect, alpha, notes)
 
 
+@reported_not_estimable("ols_ancova", DIFFERENCE)
 def fit_ols_ancova(frame: pd.DataFrame, outcome: str, covariates, alpha: float) -> Estimate:
     """Sensitivity: OLS of the monthly rate on arm and covariates, HC2 SEs, with Hedges' g."""
     rate = frame[outcome].to_numpy(float) / frame["exposure"].to_numpy(float)
@@ -254,16 +363,28 @@ def fit_difference_in_differences(
     wide = panel.pivot(index="school_urn", columns="month_start", values=outcome)
     if wide.isna().any().any():
         raise ValueError("The school-month panel must have every school in every month.")
+    if wide.shape[0] < 3 or wide.shape[1] < 2:
+        return _not_estimable(
+            wide, outcome, "did_two_way_fe", DIFFERENCE, "the panel has too few schools or months"
+        )
     y = wide.to_numpy(float)
     active = np.outer(wide.index.isin(list(treated_urns)), wide.columns.isin(list(trial_months)))
     y_within, d_within = _two_way_within(y), _two_way_within(active.astype(float))
     variation = (d_within**2).sum()
+    if variation <= 0:
+        return _not_estimable(
+            wide, outcome, "did_two_way_fe", DIFFERENCE, "no variation in the arm-by-period term"
+        )
     coefficient = (d_within * y_within).sum() / variation
     scores = (d_within * (y_within - coefficient * d_within)).sum(axis=1)
     schools, months = y.shape
     n_obs, n_params = y.size, 1 + schools + months - 1
     correction = schools / (schools - 1) * (n_obs - 1) / (n_obs - n_params)
     std_error = float(np.sqrt(correction * (scores**2).sum()) / variation)
+    if not std_error > 0:
+        return _not_estimable(
+            wide, outcome, "did_two_way_fe", DIFFERENCE, "the outcome does not vary within schools"
+        )
     statistic = coefficient / std_error
     t_crit = stats.t.ppf(1 - alpha / 2, schools - 1)
     return Estimate(
@@ -309,6 +430,17 @@ def _rate_ratio_estimate(
         n_obs=len(frame),
         notes=notes,
     )
+
+
+def _why_no_rate_ratio(y: np.ndarray, treated: np.ndarray) -> str | None:
+    """Why a rate ratio cannot be estimated: no events, or none in one arm (the ratio would
+    be zero or infinite and its standard error meaningless)."""
+    if y.sum() == 0:
+        return "no events"
+    for arm, in_arm in (("intervention", treated), ("comparison", ~treated)):
+        if y[in_arm].sum() == 0:
+            return f"no events in the {arm} arm"
+    return None
 
 
 def _not_estimable(frame: pd.DataFrame, outcome: str, model: str, scale: str, why: str):

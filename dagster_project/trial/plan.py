@@ -31,6 +31,8 @@ STRATIFIERS = ("pupils", "pct_fsm")
 COVARIATES = ("baseline_outcome", "pupils", "pct_fsm", "stratum")
 SECONDARY_TESTS = ("two_sided", "non_inferiority")
 MULTIPLICITY_METHODS = ("holm",)
+ALPHA_SPENDING = ("obrien_fleming",)
+MERGER_RULES = ("same_arm_to_lineage",)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -94,6 +96,9 @@ class TrialPlan:
     power_seed: int
     randomisation_draws: int
     randomisation_seed: int
+    interim_looks: tuple[int, ...] = ()
+    alpha_spending: str = "obrien_fleming"
+    merger_rule: str = "same_arm_to_lineage"
 
     @property
     def hash(self) -> str:
@@ -260,6 +265,24 @@ class _PlanReader:
         if self.get("secondary_multiplicity") not in MULTIPLICITY_METHODS:
             self.fail("secondary_multiplicity", f"must be one of {MULTIPLICITY_METHODS}")
 
+        interim = self.content.get("interim") or {}
+        looks = interim.get("looks_after_months") or []
+        if not isinstance(looks, list) or not all(
+            isinstance(m, int) and not isinstance(m, bool) and 0 < m < trial.months for m in looks
+        ):
+            self.fail(
+                "interim.looks_after_months",
+                f"must list whole numbers of trial months between 1 and {trial.months - 1}",
+            )
+        if sorted(set(looks)) != looks:
+            self.fail("interim.looks_after_months", "must be strictly increasing")
+        spending = interim.get("alpha_spending", "obrien_fleming")
+        if spending not in ALPHA_SPENDING:
+            self.fail("interim.alpha_spending", f"must be one of {', '.join(ALPHA_SPENDING)}")
+        merger_rule = self.content.get("mergers", {}).get("rule", "same_arm_to_lineage")
+        if merger_rule not in MERGER_RULES:
+            self.fail("mergers.rule", f"must be one of {', '.join(MERGER_RULES)}")
+
         return TrialPlan(
             path=self.path,
             content=self.content,
@@ -279,6 +302,9 @@ class _PlanReader:
             power_seed=self.whole("power_simulation.seed", 0),
             randomisation_draws=self.whole("randomisation_inference.draws", 1000),
             randomisation_seed=self.whole("randomisation_inference.seed", 0),
+            interim_looks=tuple(looks),
+            alpha_spending=spending,
+            merger_rule=merger_rule,
         )
 
 

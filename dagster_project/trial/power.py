@@ -230,7 +230,11 @@ def statsmodels_non_inferiority_ratio(
 
 
 def ancova_inputs(frame: pd.DataFrame, outcome: str, covariates) -> dict:
-    """SD of the monthly rate and the R-squared of the covariates (linear baseline rate)."""
+    """SD of the monthly rate, the adjusted R-squared of the covariates (linear baseline
+    rate) and the number of parameters of the ANCOVA (constant, arm and covariates).
+
+    The adjusted R-squared, not the in-sample one, so that a dozen covariates fitted to a
+    couple of hundred schools do not promise precision they will not deliver."""
     rate = frame[outcome].to_numpy(float) / frame["exposure"].to_numpy(float)
     design = np.column_stack(
         [np.ones(len(rate)), covariate_matrix(frame, outcome, covariates, linear=True)]
@@ -240,13 +244,16 @@ def ancova_inputs(frame: pd.DataFrame, outcome: str, covariates) -> dict:
         "rate_per_school_month": float(rate.mean()),
         "sd_per_school_month": float(rate.std(ddof=1)),
         "r_squared": float(fit.rsquared),
+        "r_squared_adjusted": float(max(fit.rsquared_adj, 0.0)),
+        "parameters": design.shape[1] + 1,
     }
 
 
-def mde_ancova(sd: float, r_squared: float, design: Design) -> float:
-    """Detectable difference in the monthly rate: (t_{1-a/2} + t_{power}) x residual SE."""
+def mde_ancova(sd: float, r_squared: float, design: Design, parameters: int = 2) -> float:
+    """Detectable difference in the monthly rate: (t_{1-a/2} + t_{power}) x residual SE,
+    with n - k degrees of freedom for an ANCOVA of k parameters."""
     n1, n0 = _arms(design)
-    df = n1 + n0 - 2
+    df = n1 + n0 - parameters
     multiplier = stats.t.ppf(1 - design.alpha / 2, df) + stats.t.ppf(design.power, df)
     return float(multiplier * sd * np.sqrt((1 - r_squared) * (1 / n1 + 1 / n0)))
 
@@ -352,8 +359,8 @@ def _ancova_row(frame, outcome: str, plan: TrialPlan, design: Design, context: d
     if frame[outcome].sum() == 0:
         return _row(outcome, "ancova_analytic", None, 0.0, {**context, "why": NO_EVENTS})
     inputs = ancova_inputs(frame, outcome, plan.covariates)
-    sd, r_squared = inputs["sd_per_school_month"], inputs["r_squared"]
-    difference = mde_ancova(sd, r_squared, design)
+    sd, r_squared = inputs["sd_per_school_month"], inputs["r_squared_adjusted"]
+    difference = mde_ancova(sd, r_squared, design, inputs["parameters"])
     notes = {
         **context,
         **inputs,

@@ -1,7 +1,8 @@
 """What the trial reads from the marts: schools, their successors and school-month counts."""
 
-from dataclasses import dataclass
-from datetime import date
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
@@ -14,6 +15,8 @@ DIM_SCHOOL_COLUMNS = (
     "la_code",
     "phase",
     "is_open",
+    "open_date",
+    "close_date",
     "pupils",
     "pct_fsm",
     "successor_urn",
@@ -43,6 +46,8 @@ def read_marts(conn: duckdb.DuckDBPyConnection) -> Marts:
     school_months = _read(conn, "marts.fct_school_month", SCHOOL_MONTH_COLUMNS)
     schools["school_urn"] = schools["school_urn"].astype("int64")
     schools["successor_urn"] = schools["successor_urn"].astype("Int64")
+    for column in ("open_date", "close_date"):
+        schools[column] = pd.to_datetime(schools[column])
     school_months["school_urn"] = school_months["school_urn"].astype("int64")
     school_months["month_start"] = pd.to_datetime(school_months["month_start"])
     for column in OUTCOME_COLUMNS:
@@ -108,17 +113,84 @@ def successor_chains(schools: pd.DataFrame) -> dict[int, list[int]]:
     return chains
 
 
-def lineage_owner(randomised_urns: list[int], schools: pd.DataFrame) -> dict[int, int]:
+def lineage_owner(
+    randomised_urns: list[int], schools: pd.DataFrame, arms: dict[int, str] | None = None
+) -> dict[int, int]:
     """Which randomised school each URN's counts belong to: itself and its successors.
 
-    A successor shared by two randomised schools (a merger) counts for the lower URN.
+    A successor shared by several randomised schools (a merger) counts for the lowest of
+    their URNs. Given the ``arms`` of the randomised schools (the plan's merger rule), a
+    successor of predecessors in different arms belongs to no one.
     """
+    return _lineages(randomised_urns, schools, arms).owner
+
+
+@dataclass(frozen=True)
+class Lineages:
+    owner: dict[int, int]
+    #: Successor URN -> the randomised predecessors (in different arms) it merged.
+    cross_arm: dict[int, list[int]] = field(default_factory=dict)
+
+
+def _lineages(randomised_urns, schools: pd.DataFrame, arms: dict[int, str] | None) -> Lineages:
     chains = successor_chains(schools)
-    owner = {}
+    predecessors: dict[int, list[int]] = {}
     for urn in sorted(randomised_urns):
-        for member in [urn, *chains.get(urn, [])]:
-            owner.setdefault(member, urn)
-    return owner
+        for successor in chains.get(urn, []):
+            predecessors.setdefault(successor, []).append(urn)
+    owner = {urn: urn for urn in randomised_urns}
+    cross_arm = {}
+    for successor, merged in sorted(predecessors.items()):
+        if successor in owner:
+            continue
+        if arms is not None and len({arms[urn] for urn in merged}) > 1:
+            cross_arm[successor] = merged
+            continue
+        owner[successor] = min(merged)
+    return Lineages(owner, cross_arm)
+
+
+def analysis_lineages(randomised: pd.DataFrame, schools: pd.DataFrame) -> Lineages:
+    """The lineages of the randomised schools (columns school_urn, arm) under the plan's
+    merger rule: same-arm successors carry on their lineage, cross-arm ones are dropped."""
+    arms = dict(zip(randomised["school_urn"].astype(int), randomised["arm"], strict=True))
+    return _lineages(list(arms), schools, arms)
+
+
+def exposure_months(owner: dict[int, int], schools: pd.DataFrame, months: list[date]) -> pd.Series:
+    """Months each randomised school's lineage was open over ``months``, in days open over
+    days in the month, from the GIAS open and close dates (a missing date: no limit)."""
+    details = schools.drop_duplicates("school_urn").set_index("school_urn")
+    intervals: dict[int, list[tuple[date, date]]] = {}
+    for urn, head in owner.items():
+        if urn not in details.index:
+            continue
+        opened, closed = details.at[urn, "open_date"], details.at[urn, "close_date"]
+        start = opened.date() if pd.notna(opened) else date.min
+        end = closed.date() if pd.notna(closed) else date.max
+        intervals.setdefault(head, []).append((start, end))
+    exposure = {}
+    for head in sorted(set(owner.values())):
+        spans = _merged(intervals.get(head, [(date.min, date.max)]))
+        exposure[head] = sum(_open_share(spans, month) for month in months)
+    return pd.Series(exposure, dtype=float, name="exposure")
+
+
+def _merged(spans: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    merged: list[tuple[date, date]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _open_share(spans: list[tuple[date, date]], month: date) -> float:
+    days = calendar.monthrange(month.year, month.month)[1]
+    last = month.replace(day=days)
+    open_days = sum(max(0, (min(end, last) - max(start, month)).days + 1) for start, end in spans)
+    return open_days / days
 
 
 def period_totals(

@@ -7,6 +7,8 @@ waits for data, so analysts' queries never fail for a missing table.
 import duckdb
 import pandas as pd
 
+from dagster_project.warehouse import replace_table_from_frame, transaction
+
 SCHEMA = "trial"
 
 TABLES = {
@@ -61,8 +63,14 @@ TABLES = {
         "ci_low": "DOUBLE",
         "ci_high": "DOUBLE",
         "std_error": "DOUBLE",
+        "se_type": "VARCHAR",
         "p_value": "DOUBLE",
         "p_value_randomisation": "DOUBLE",
+        "ci_low_randomisation": "DOUBLE",
+        "ci_high_randomisation": "DOUBLE",
+        "randomisation_draws": "INTEGER",
+        "redraws_refitted": "INTEGER",
+        "redraws_counted_extreme": "INTEGER",
         "p_value_holm": "DOUBLE",
         "hypothesis": "VARCHAR",
         "margin": "DOUBLE",
@@ -73,7 +81,19 @@ TABLES = {
         "trial_months_observed": "INTEGER",
         "data_through": "DATE",
         "is_interim": "BOOLEAN",
+        "information_fraction": "DOUBLE",
+        "boundary_z": "DOUBLE",
+        "boundary_p": "DOUBLE",
         "notes": "JSON",
+        "plan_hash": "VARCHAR",
+    },
+    # The CONSORT flow, one row per box (and arm): read by the trial report's diagram.
+    "consort": {
+        "step": "VARCHAR",
+        "arm": "VARCHAR",
+        "schools": "INTEGER",
+        "reason": "VARCHAR",
+        "step_order": "INTEGER",
         "plan_hash": "VARCHAR",
     },
 }
@@ -83,21 +103,7 @@ def write_table(
     conn: duckdb.DuckDBPyConnection, name: str, rows: pd.DataFrame, plan_hash: str
 ) -> int:
     """Replace ``trial.<name>`` with ``rows`` (plus plan_hash); returns the row count."""
-    columns = TABLES[name]
-    frame = rows.assign(plan_hash=plan_hash).reindex(columns=list(columns))
-    frame = frame.astype(object).where(frame.notna(), None)
-    definition = ", ".join(f"{column} {kind}" for column, kind in columns.items())
-    conn.register("trial_rows", frame)
-    try:
-        conn.execute("begin transaction")
-        conn.execute(f"create schema if not exists {SCHEMA}")
-        conn.execute(f"create or replace table {SCHEMA}.{name} ({definition})")
-        if not frame.empty:
-            conn.execute(f"insert into {SCHEMA}.{name} select * from trial_rows")
-        conn.execute("commit")
-    except Exception:
-        conn.execute("rollback")
-        raise
-    finally:
-        conn.unregister("trial_rows")
-    return len(frame)
+    with transaction(conn):
+        return replace_table_from_frame(
+            conn, f"{SCHEMA}.{name}", TABLES[name], rows.assign(plan_hash=plan_hash)
+        )

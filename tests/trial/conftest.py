@@ -1,5 +1,5 @@
 """Fixtures for the trial tests: a plan, a data folder, and a warehouse whose marts are
-written by hand from the school-level simulation (``dagster_project.trial.synthetic``)."""
+written by hand from the school-level simulation (``mash_demo.synthetic``)."""
 
 from datetime import date
 from pathlib import Path
@@ -14,7 +14,7 @@ from dagster_duckdb import DuckDBResource
 from dagster_project import settings
 from dagster_project.defs.assets import trial as trial_assets
 from dagster_project.trial.plan import Window, load_plan
-from dagster_project.trial.synthetic import school_months, school_population, with_strata
+from mash_demo.synthetic import school_months, school_population, with_strata
 
 ALL_MONTHS = Window(date(2017, 9, 1), date(2020, 3, 1)).month_starts()
 TRIAL_ASSETS = [
@@ -22,6 +22,7 @@ TRIAL_ASSETS = [
     trial_assets.trial_balance,
     trial_assets.trial_power,
     trial_assets.trial_results,
+    trial_assets.trial_consort,
 ]
 #: Lighter than the project's plan, so that the asset tests run in seconds.
 TEST_PLAN_CHANGES = {"power_simulation.simulations": 60, "randomisation_inference.draws": 1000}
@@ -74,7 +75,10 @@ class Warehouse:
 
     def __init__(self, population: pd.DataFrame):
         self.population = population
-        self.schools = population.drop(columns=[c for c in population if c.startswith("rate_")])
+        schools = population.drop(columns=[c for c in population if c.startswith("rate_")])
+        self.schools = schools.assign(open_date=pd.NaT, close_date=pd.NaT).astype(
+            {"open_date": "datetime64[ns]", "close_date": "datetime64[ns]"}
+        )
 
     @property
     def path(self) -> Path:

@@ -201,3 +201,27 @@ def test_missing_marts_fail_without_retries(warehouse):
     with pytest.raises(Failure, match="marts.dim_school does not exist") as error:
         warehouse.materialise(ASSIGNMENT_ONLY)
     assert not error.value.allow_retries
+
+
+def test_consort_flow_counts_every_school_once(warehouse, plan):
+    closing = warehouse.schools["school_urn"].iloc[0]
+    warehouse.schools.loc[warehouse.schools.index[1], "phase"] = "Nursery"
+    warehouse.write_marts(through=BASELINE_END)
+    warehouse.materialise(ASSIGNMENT_ONLY)
+    warehouse.schools.loc[warehouse.schools["school_urn"] == closing, "close_date"] = pd.Timestamp(
+        "2019-08-31"
+    )
+    warehouse.write_marts(through=date(2020, 3, 1))
+    warehouse.materialise([trial_assets.trial_consort])
+    consort = warehouse.query("select * from trial.consort order by step_order, arm")
+    assert list(consort.columns) == ["step", "arm", "schools", "reason", "step_order", "plan_hash"]
+    by_step = consort.groupby("step")["schools"].sum()
+    assert by_step["assessed for eligibility"] == 160
+    assert consort.query("step == 'excluded'")[["schools", "reason"]].values.tolist() == [
+        [1, "phase of education not in the plan"]
+    ]
+    assert by_step["randomised"] == by_step["allocated"] == 159
+    lost = consort.query("step == 'excluded from analysis'")
+    assert lost[["schools", "reason"]].values.tolist() == [[1, "closed before the trial period"]]
+    assert by_step["analysed"] == 158
+    assert consort["step_order"].is_monotonic_increasing

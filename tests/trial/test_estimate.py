@@ -17,7 +17,7 @@ from dagster_project.trial.estimate import (
 )
 from dagster_project.trial.plan import load_plan
 from dagster_project.trial.randomise import draw_treated
-from dagster_project.trial.synthetic import trial_frame
+from mash_demo.synthetic import trial_frame
 
 PLAN = load_plan(settings.PROJECT_ROOT / "config" / "trial_plan.yml")
 SIMULATIONS = 250

@@ -6,6 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.rates import power_negbin_ratio_2indep
 
@@ -15,6 +16,7 @@ from dagster_project.trial.plan import load_plan
 from dagster_project.trial.power import (
     Design,
     PseudoTrial,
+    ancova_inputs,
     log_ratio_variance,
     mde_ancova,
     mde_negative_binomial,
@@ -26,7 +28,7 @@ from dagster_project.trial.power import (
     statsmodels_mde_negative_binomial,
     statsmodels_non_inferiority_ratio,
 )
-from dagster_project.trial.synthetic import trial_frame
+from mash_demo.synthetic import trial_frame
 
 PLAN = load_plan(settings.PROJECT_ROOT / "config" / "trial_plan.yml")
 DESIGNS = [
@@ -172,3 +174,18 @@ def test_power_table_reports_every_method_and_survives_an_outcome_that_never_occ
     assert pd.isna(calls["mde_rate_ratio"]) and "never occurs" in calls["assumptions"]
     assert (table["n_schools"] == 160).all() and (table["months"] == 7).all()
     assert all(json.loads(text) for text in table["assumptions"])
+
+
+def test_ancova_mde_uses_adjusted_r_squared_and_n_minus_k_df(stratified_population):
+    design = DESIGNS[0]
+    frame = trial_frame(stratified_population, PLAN, 31, 1.0)
+    inputs = ancova_inputs(frame, "phone_contacts", PLAN.covariates)
+    n, k = len(frame), inputs["parameters"]
+    by_hand = 1 - (1 - inputs["r_squared"]) * (n - 1) / (n - (k - 1))
+    assert inputs["r_squared_adjusted"] == pytest.approx(max(by_hand, 0.0))
+    assert inputs["r_squared_adjusted"] < inputs["r_squared"]
+    df = design.n_intervention + design.n_comparison - 12
+    multiplier = stats.t.ppf(0.975, df) + stats.t.ppf(design.power, df)
+    spread = np.sqrt(0.4 * (1 / design.n_intervention + 1 / design.n_comparison))
+    assert mde_ancova(2.0, 0.6, design, parameters=12) == pytest.approx(2.0 * multiplier * spread)
+    assert mde_ancova(2.0, 0.6, design, parameters=12) > mde_ancova(2.0, 0.6, design)

@@ -6,31 +6,10 @@ assignment itself lives in ``settings.trial_dir()``, outside the warehouse, so r
 the warehouse reads it back instead of drawing again.
 """
 
-from contextlib import contextmanager
-from datetime import datetime
-from typing import TYPE_CHECKING
-
-from dagster import (
-    AssetExecutionContext,
-    AssetKey,
-    Failure,
-    MaterializeResult,
-    MetadataValue,
-    asset,
-)
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from dagster_duckdb import DuckDBResource
 
-from dagster_project import settings
 from dagster_project.defs.resources import DUCKDB_WRITER_POOL, PLATFORM_OWNERS
-
-# The trial's code (pandas, scipy, statsmodels) is imported by the steps that run it, so
-# loading the definitions stays light.
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from dagster_project.trial.assignment_store import FrozenAssignment
-    from dagster_project.trial.plan import TrialPlan
-    from dagster_project.trial.school_data import Marts
 
 MARTS = [AssetKey("fct_school_month"), AssetKey("dim_school")]
 ASSIGNMENT = AssetKey(["trial", "assignment"])
@@ -46,219 +25,46 @@ COMMON = {
 def trial_assignment(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Schools randomised to intervention or comparison, blocked by stratum; made once and
     frozen, then extended to academy successors (who keep their predecessor's arm)."""
-    with _no_retries():
-        return _assignment(context, duckdb)
+    from dagster_project.trial import steps
+
+    with steps.no_retries():
+        return steps.assignment(context, duckdb)
 
 
 @asset(key=AssetKey(["trial", "balance"]), deps=[ASSIGNMENT, *MARTS], **COMMON)
 def trial_balance(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Standardised mean differences between arms on baseline measures, overall and by stratum."""
-    with _no_retries():
-        return _balance(duckdb)
+    from dagster_project.trial import steps
+
+    with steps.no_retries():
+        return steps.balance(duckdb)
 
 
 @asset(key=AssetKey(["trial", "power"]), deps=[ASSIGNMENT, *MARTS], **COMMON)
 def trial_power(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """Minimum detectable effects before the trial: analytic (ANCOVA and negative binomial,
     cross-checked against statsmodels) and by simulation of the planned analysis."""
-    with _no_retries():
-        return _power(context, duckdb)
+    from dagster_project.trial import steps
+
+    with steps.no_retries():
+        return steps.power(context, duckdb)
 
 
 @asset(key=AssetKey(["trial", "results"]), deps=[ASSIGNMENT, *MARTS], **COMMON)
 def trial_results(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
     """The planned analysis: primary rate ratio with randomisation inference, sensitivity
     models and Holm-corrected secondaries; interim while the trial period is incomplete."""
-    with _no_retries():
-        return _results(context, duckdb)
+    from dagster_project.trial import steps
+
+    with steps.no_retries():
+        return steps.results(context, duckdb)
 
 
-@contextmanager
-def _no_retries():
-    """A changed plan, an edited assignment or missing marts will not mend on a retry."""
-    from dagster_project.trial.assignment_store import AssignmentError
-    from dagster_project.trial.plan import PlanError
-    from dagster_project.trial.school_data import MartsError
+@asset(key=AssetKey(["trial", "consort"]), deps=[ASSIGNMENT, *MARTS], **COMMON)
+def trial_consort(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+    """The CONSORT flow: schools assessed, excluded with reasons, randomised, allocated per
+    arm, excluded from analysis or followed up for part of the trial with reasons, analysed."""
+    from dagster_project.trial import steps
 
-    try:
-        yield
-    except (PlanError, AssignmentError, MartsError) as error:
-        raise Failure(description=str(error), allow_retries=False) from error
-
-
-def _assignment(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
-    import pandas as pd
-
-    from dagster_project.trial import assignment_store
-    from dagster_project.trial.assignment import settle_assignment
-    from dagster_project.trial.plan import load_plan
-
-    plan = load_plan()
-    marts = _read_marts(duckdb)
-    state = settle_assignment(plan, marts, settings.trial_dir(), datetime.now())
-    rows = _assignment_rows(state.frozen) if state.frozen else pd.DataFrame()
-    _write(duckdb, "assignment", rows, plan)
-    context.log.info(state.message)
-    metadata = {
-        "status": state.status,
-        "message": state.message,
-        "plan_hash": plan.hash,
-        "excluded_by_rule": MetadataValue.json(state.excluded),
-    }
-    if state.frozen is not None:
-        arms = state.frozen.randomised["arm"].value_counts()
-        trial_dir = settings.trial_dir()
-        metadata |= {
-            "n_intervention": int(arms.get("intervention", 0)),
-            "n_comparison": int(arms.get("comparison", 0)),
-            "successors_added": state.successors_added,
-            "successor_arm_conflicts": MetadataValue.json(list(state.successor_conflicts)),
-            "eligible_not_in_trial": state.eligible_not_in_trial,
-            "frozen_file": MetadataValue.path(str(trial_dir / assignment_store.ASSIGNMENT_FILE)),
-            "intervention_list": MetadataValue.path(
-                str(trial_dir / assignment_store.INTERVENTION_LIST_FILE)
-            ),
-        }
-    return MaterializeResult(metadata=metadata)
-
-
-def _balance(duckdb: DuckDBResource) -> MaterializeResult:
-    import pandas as pd
-
-    from dagster_project.trial import assignment_store
-    from dagster_project.trial.analysis import balance_input, baseline_frame
-    from dagster_project.trial.balance import ALL_STRATA, standardised_differences
-    from dagster_project.trial.plan import load_plan
-
-    plan = load_plan()
-    frozen = assignment_store.load(settings.trial_dir(), plan)
-    if frozen is None:
-        _write(duckdb, "balance", pd.DataFrame(), plan)
-        return _waiting("no assignment yet", plan)
-    schools = balance_input(baseline_frame(frozen, _read_marts(duckdb), plan))
-    variables = [c for c in schools.columns if c not in ("stratum", "treated")]
-    table = standardised_differences(schools, variables)
-    _write(duckdb, "balance", table, plan)
-    overall = table[table["stratum"] == ALL_STRATA].set_index("variable")["std_diff"]
-    return MaterializeResult(
-        metadata={
-            "status": "computed",
-            "plan_hash": plan.hash,
-            "max_abs_std_diff": float(overall.abs().max()),
-            "std_diff_overall": MetadataValue.json(overall.round(4).to_dict()),
-        }
-    )
-
-
-def _power(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
-    import pandas as pd
-
-    from dagster_project.trial import assignment_store
-    from dagster_project.trial.assignment import baseline_complete
-    from dagster_project.trial.plan import load_plan
-    from dagster_project.trial.power import Design, power_table, pseudo_trial
-    from dagster_project.trial.school_data import eligible_schools, lineage_owner
-
-    plan = load_plan()
-    frozen = assignment_store.load(settings.trial_dir(), plan)
-    marts = _read_marts(duckdb)
-    if frozen is None and not baseline_complete(plan, marts):
-        _write(duckdb, "power", pd.DataFrame(), plan)
-        return _waiting("baseline data incomplete", plan)
-    if frozen is not None:
-        schools = frozen.randomised
-        n_intervention = float(frozen.manifest["n_intervention"])
-    else:
-        schools, _ = eligible_schools(marts.schools, plan)
-        n_intervention = len(schools) * float(plan.intervention_share)
-    owner = lineage_owner(schools["school_urn"].tolist(), marts.schools)
-    design = Design(
-        n_intervention,
-        len(schools) - n_intervention,
-        plan.trial.months,
-        plan.alpha,
-        plan.target_power,
-    )
-    table = power_table(pseudo_trial(marts, schools, owner, plan), plan, design)
-    _write(duckdb, "power", table, plan)
-    primary = table[table["outcome"] == plan.primary_outcome].set_index("method")
-    for summary in primary["summary"]:
-        context.log.info(summary)
-    ratios = primary["mde_rate_ratio"].astype(float).round(4)
-    return MaterializeResult(
-        metadata={
-            "status": "computed",
-            "plan_hash": plan.hash,
-            "n_schools": len(schools),
-            "mde_rate_ratio": MetadataValue.json(ratios.where(ratios.notna(), None).to_dict()),
-            "summary": MetadataValue.md("\n".join(f"- {s}" for s in primary["summary"])),
-        }
-    )
-
-
-def _results(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
-    import pandas as pd
-
-    from dagster_project.trial import assignment_store
-    from dagster_project.trial.analysis import results_table, trial_data
-    from dagster_project.trial.plan import load_plan
-
-    plan = load_plan()
-    frozen = assignment_store.load(settings.trial_dir(), plan)
-    data = trial_data(frozen, _read_marts(duckdb), plan) if frozen is not None else None
-    if data is None:
-        _write(duckdb, "results", pd.DataFrame(), plan)
-        reason = (
-            "no assignment yet"
-            if frozen is None
-            else (f"no trial-period data yet (the trial starts {plan.trial.start:%b %Y})")
-        )
-        return _waiting(reason, plan)
-    table = results_table(data, plan)
-    _write(duckdb, "results", table, plan)
-    primary = table[table["is_primary"]].iloc[0]
-    status = "interim" if bool(primary["is_interim"]) else "final"
-    ci = f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}"
-    context.log.info(f"{status} primary rate ratio {primary['estimate']:.3f} (95% CI {ci})")
-    return MaterializeResult(
-        metadata={
-            "status": status,
-            "plan_hash": plan.hash,
-            "trial_months_observed": int(primary["trial_months_observed"]),
-            "primary_rate_ratio": float(primary["estimate"]),
-            "primary_ci": ci,
-            "primary_p_value": float(primary["p_value"]),
-            "primary_p_value_randomisation": float(primary["p_value_randomisation"]),
-            "conclusions": MetadataValue.json(
-                {f"{r.outcome}/{r.model}": r.conclusion for r in table.itertuples() if r.conclusion}
-            ),
-        }
-    )
-
-
-def _read_marts(duckdb: DuckDBResource) -> "Marts":
-    from dagster_project.trial.school_data import read_marts
-
-    with duckdb.get_connection() as conn:
-        return read_marts(conn)
-
-
-def _write(duckdb: DuckDBResource, name: str, rows: "pd.DataFrame", plan: "TrialPlan") -> None:
-    from dagster_project.trial.tables import write_table
-
-    with duckdb.get_connection() as conn:
-        write_table(conn, name, rows, plan.hash)
-
-
-def _assignment_rows(frozen: "FrozenAssignment") -> "pd.DataFrame":
-    return frozen.rows.assign(
-        randomised_at=frozen.manifest["randomised_at"], seed=frozen.manifest["seed"]
-    )
-
-
-def _waiting(reason: str, plan: "TrialPlan") -> MaterializeResult:
-    from dagster_project.trial.assignment import WAITING
-
-    return MaterializeResult(
-        metadata={"status": WAITING, "message": f"Waiting: {reason}.", "plan_hash": plan.hash}
-    )
+    with steps.no_retries():
+        return steps.consort(duckdb)
