@@ -137,11 +137,15 @@ def format_comparison(results: pd.DataFrame) -> str:
             f"{row.ci_low:7.3f} to {row.ci_high:7.3f}  {row.conclusion or ''}"
         )
     primary = results[results["is_primary"]].iloc[0]
-    covered = primary["ci_low"] <= primary["planted"] <= primary["ci_high"]
+    covered = (
+        primary["ci_low_randomisation"] <= primary["planted"] <= primary["ci_high_randomisation"]
+    )
     lines.append(
-        f"Primary: planted {primary['planted']:.3f}, recovered {primary['estimate']:.3f} "
-        f"(95% CI {primary['ci_low']:.3f} to {primary['ci_high']:.3f}, randomisation "
-        f"p {primary['p_value_randomisation']:.4f}); the CI "
+        f"Primary: planted {primary['planted']:.3f}, recovered {primary['estimate']:.3f}; "
+        f"95% CI by randomisation {primary['ci_low_randomisation']:.3f} to "
+        f"{primary['ci_high_randomisation']:.3f} (randomisation p "
+        f"{primary['p_value_randomisation']:.4f}), model-based ({primary['se_type']}) "
+        f"{primary['ci_low']:.3f} to {primary['ci_high']:.3f}; the randomisation CI "
         f"{'contains' if covered else 'misses'} the planted rate ratio."
     )
     return "\n".join(lines)
