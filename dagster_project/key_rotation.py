@@ -9,7 +9,6 @@ with the same file, line and record id. Nothing changes unless every row gets on
 The old key is not needed, so a lost key can be replaced too.
 """
 
-import hashlib
 import logging
 import os
 import shutil
@@ -23,6 +22,7 @@ import click
 import duckdb
 
 from dagster_project import settings
+from dagster_project.ingest.audit import file_sha256
 from dagster_project.ingest.contracts import CALLS, CONTACTS, ColumnType, Contract
 from dagster_project.ingest.landing import ingest_calls, ingest_contacts
 from dagster_project.ingest.validation import PHONE_OUTPUTS
@@ -74,14 +74,6 @@ def _record_id(contract: Contract) -> str:
     return contract.columns[0].name
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _loaded_files(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
     kinds = ", ".join(sql_string(contract.kind) for contract, _ in PSEUDONYMISED)
     return conn.execute(
@@ -96,7 +88,7 @@ def _copy_verified_files(files: list[tuple[str, str, str]], landing: Path, targe
         path = landing / file_name
         if not path.is_file():
             problems.append(f"{file_name}: no longer in the landing folder {landing}")
-        elif _sha256(path) != sha256:
+        elif file_sha256(path) != sha256:
             problems.append(f"{file_name}: its bytes differ from the file that was loaded")
         else:
             copy = target / file_name
@@ -110,22 +102,23 @@ def _copy_verified_files(files: list[tuple[str, str, str]], landing: Path, targe
         )
 
 
+def _set_environment(values: dict[str, str | None]) -> None:
+    """Set each variable, or unset it where its value is None."""
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @contextmanager
 def _environment(**values: str | None) -> Iterator[None]:
     saved = {name: os.environ.get(name) for name in values}
     try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(values)
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(saved)
 
 
 def _ingest_with_key(landing: Path, data_dir: Path, key_file: Path, log: logging.Logger) -> Path:

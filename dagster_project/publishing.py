@@ -103,6 +103,8 @@ class PublishGuardError(RuntimeError):
 
 @dataclass(frozen=True)
 class PublishedTable:
+    """One table of the published copy: its rows, and the columns left out of it."""
+
     schema: str
     table: str
     rows: int

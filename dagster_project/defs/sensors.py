@@ -27,6 +27,7 @@ from dagster import (
 
 from dagster_project import settings
 from dagster_project.defs.jobs import refresh_warehouse_job
+from dagster_project.ingest.audit import file_sha256
 from dagster_project.night_inputs import FINGERPRINT_TAG, fingerprint, landing_snapshot
 from dagster_project.warehouse import connect_read_only, table_exists
 
@@ -59,14 +60,6 @@ class WarehouseBusy(Exception):
     """Another process holds the warehouse for writing."""
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def already_loaded(warehouse: Path, landing_dir: Path, names: Iterable[str]) -> set[str]:
     """The landing files among ``names`` whose bytes audit.loaded_files records as loaded."""
     names = list(names)
@@ -84,7 +77,7 @@ def already_loaded(warehouse: Path, landing_dir: Path, names: Iterable[str]) -> 
             }
     except duckdb.IOException as error:
         raise WarehouseBusy(str(error)) from error
-    return {name for name in names if _file_sha256(landing_dir / name) in loaded}
+    return {name for name in names if file_sha256(landing_dir / name) in loaded}
 
 
 def evaluate_landing(

@@ -1,5 +1,6 @@
 """The audit trail of landing files: loaded_files, rejected_rows and quarantined_files."""
 
+import hashlib
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,6 +11,15 @@ import duckdb
 
 from dagster_project import settings
 from dagster_project.warehouse import transaction
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, as audit.loaded_files records it, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,15 @@
-"""The column contract of each landing kind: the headers it reads and what they become.
+"""The column contract of each landing kind: the headers it reads and what they become,
+one row per column in ``contracts.csv`` beside this module.
 
 The extract contract names the headers (config/column_aliases.yml adds other names for
 them); docs/raw-layer.md names the raw columns. The SQL that converts and validates each
 type is in ``validation``.
 """
 
+import csv
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
 
 class ColumnType(Enum):
@@ -43,73 +46,21 @@ class Contract:
         return f"raw.{self.kind}"
 
 
-CONTACTS = Contract(
-    kind="contacts",
-    columns=(
-        Column("contact_id", "contact_id", required=True),
-        Column("child_key", "child_id", ColumnType.PERSON_ID, required=True),
-        Column("contact_at", "contact_datetime", ColumnType.DATETIME, required=True),
-        Column("contact_method", "contact_method", required=True),
-        Column("referrer_type", "referrer_type", required=True),
-        Column("referrer_name", "referrer_name"),
-        Column("referrer_address", "referrer_address"),
-        Column("child_ethnicity", "child_ethnicity"),
-        Column("child_language", "child_language"),
-        Column("child_disability", "child_disability"),
-        Column("child_district", "child_district"),
-        Column("responsible_team", "responsible_team"),
-        Column("contact_outcome", "contact_outcome", required=True),
-        Column("is_referral", "is_referral"),
-        Column("record_updated_at", "record_updated_at", ColumnType.DATETIME),
-        Column("call_reference", "call_reference"),
-    ),
-)
+def _load_contracts() -> dict[str, Contract]:
+    columns: dict[str, list[Column]] = {}
+    with (Path(__file__).parent / "contracts.csv").open(newline="") as table:
+        for row in csv.DictReader(table):
+            columns.setdefault(row["kind"], []).append(
+                Column(
+                    row["name"], row["header"], ColumnType(row["type"]), row["required"] == "yes"
+                )
+            )
+    return {kind: Contract(kind, tuple(kind_columns)) for kind, kind_columns in columns.items()}
 
-CALLS = Contract(
-    kind="calls",
-    columns=(
-        Column("call_id", "call_id", required=True),
-        Column("call_start", "call_start", ColumnType.DATETIME, required=True),
-        Column("caller_number", "caller_number", ColumnType.PHONE),
-        Column("ivr_option", "ivr_option"),
-        Column("handling_team", "handling_team"),
-        Column("wait_seconds", "wait_seconds", ColumnType.SECONDS),
-        Column("talk_seconds", "talk_seconds", ColumnType.SECONDS),
-        Column("call_result", "call_result"),
-        Column("call_outcome", "call_outcome"),
-        Column("record_updated_at", "record_updated_at", ColumnType.DATETIME),
-    ),
-)
 
-SCHOOLS = Contract(
-    kind="schools",
-    columns=(
-        Column("urn", "URN", ColumnType.WHOLE_NUMBER, required=True),
-        Column("establishment_name", "EstablishmentName", required=True),
-        Column("la_code", "LA (code)", required=True),
-        Column("la_name", "LA (name)"),
-        Column("establishment_type", "TypeOfEstablishment (name)"),
-        Column("phase", "PhaseOfEducation (name)"),
-        Column("status", "EstablishmentStatus (name)"),
-        Column("number_of_pupils", "NumberOfPupils", ColumnType.LENIENT_INTEGER),
-        Column("percentage_fsm", "PercentageFSM", ColumnType.LENIENT_DECIMAL),
-        Column("district", "DistrictAdministrative (name)"),
-        Column("telephone_num", "TelephoneNum"),
-        Column("postcode", "Postcode"),
-        Column("open_date", "OpenDate", ColumnType.GIAS_DATE),
-        Column("close_date", "CloseDate", ColumnType.GIAS_DATE),
-    ),
-)
-
-SCHOOL_LINKS = Contract(
-    kind="school_links",
-    columns=(
-        Column("urn", "URN", ColumnType.WHOLE_NUMBER, required=True),
-        Column("link_urn", "LinkURN", ColumnType.WHOLE_NUMBER, required=True),
-        Column("link_name", "LinkName"),
-        Column("link_type", "LinkType"),
-        Column("link_established_date", "LinkEstablishedDate", ColumnType.GIAS_DATE),
-    ),
-)
-
-CONTRACTS = {contract.kind: contract for contract in (CONTACTS, CALLS, SCHOOLS, SCHOOL_LINKS)}
+#: Every kind's contract, in the order of ``contracts.csv`` (one row per column).
+CONTRACTS = _load_contracts()
+CONTACTS = CONTRACTS["contacts"]
+CALLS = CONTRACTS["calls"]
+SCHOOLS = CONTRACTS["schools"]
+SCHOOL_LINKS = CONTRACTS["school_links"]

@@ -60,6 +60,8 @@ class Window:
 
 @dataclass(frozen=True)
 class Stratifier:
+    """A baseline variable cut into bands; schools are blocked by their bands."""
+
     name: str
     variable: str
     cut_points: tuple[float, ...]
@@ -71,6 +73,8 @@ class Stratifier:
 
 @dataclass(frozen=True)
 class SecondaryOutcome:
+    """A secondary outcome, its test, and the margin of a non-inferiority test."""
+
     column: str
     test: str
     margin: float | None = None

@@ -163,22 +163,31 @@ def mde_negative_binomial(
     return _root_below_one(gap)
 
 
+def _statsmodels_power(
+    log_ratio: float, rate: float, dispersion: float, design: Design, **test
+) -> float:
+    """statsmodels' power of the NB rate-ratio test at ``exp(log_ratio)``, ``test`` naming
+    its margin, alpha and alternative."""
+    n1, n0 = _arms(design)
+    power = power_negbin_ratio_2indep(
+        np.exp(log_ratio) * rate,
+        rate,
+        n1,
+        nobs_ratio=n0 / n1,
+        exposure=design.months,
+        dispersion=dispersion,
+        return_results=False,
+        **test,
+    )
+    return float(power)
+
+
 def statsmodels_mde_negative_binomial(rate: float, dispersion: float, design: Design):
     """The same MDE, found by solving statsmodels' NB power function for the target power."""
-    n1, n0 = _arms(design)
 
     def gap(log_ratio):
-        power = power_negbin_ratio_2indep(
-            np.exp(log_ratio) * rate,
-            rate,
-            n1,
-            nobs_ratio=n0 / n1,
-            exposure=design.months,
-            alpha=design.alpha,
-            dispersion=dispersion,
-            return_results=False,
-        )
-        return float(power) - design.power
+        power = _statsmodels_power(log_ratio, rate, dispersion, design, alpha=design.alpha)
+        return power - design.power
 
     return _root_below_one(gap)
 
@@ -209,22 +218,17 @@ def non_inferiority_ratio(rate: float, dispersion: float, margin: float, design:
 def statsmodels_non_inferiority_ratio(
     rate: float, dispersion: float, margin: float, design: Design
 ) -> float:
-    n1, n0 = _arms(design)
-
     def gap(log_ratio):
-        power = power_negbin_ratio_2indep(
-            np.exp(log_ratio) * rate,
+        power = _statsmodels_power(
+            log_ratio,
             rate,
-            n1,
-            nobs_ratio=n0 / n1,
-            exposure=design.months,
+            dispersion,
+            design,
             value=margin,
             alpha=design.alpha / 2,
-            dispersion=dispersion,
             alternative="larger",
-            return_results=False,
         )
-        return float(power) - design.power
+        return power - design.power
 
     return float(np.exp(optimize.brentq(gap, np.log(margin), np.log(margin) + 10, xtol=1e-10)))
 

@@ -64,13 +64,15 @@ def _result(key: dg.AssetKey, report: "KindReport") -> dg.MaterializeResult:
     )
 
 
+#: What every ingestion asset shares: its group, owners and kind.
+RAW_ASSET = {"group_name": GROUP, "owners": PLATFORM_OWNERS, "kinds": {"duckdb"}}
+
+
 @dg.asset(
     key=RAW_CONTACTS,
-    group_name=GROUP,
     pool=DUCKDB_WRITER_POOL,
-    owners=PLATFORM_OWNERS,
-    kinds={"duckdb"},
     check_specs=[_check_spec(RAW_CONTACTS)],
+    **RAW_ASSET,
 )
 def raw_contacts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     """MASH contact records from landing/contacts/, child ids pseudonymised (raw.contacts)."""
@@ -86,17 +88,13 @@ def raw_contacts(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> d
     specs=[
         dg.AssetSpec(
             RAW_SCHOOLS,
-            group_name=GROUP,
-            owners=PLATFORM_OWNERS,
-            kinds={"duckdb"},
             description="GIAS establishments from landing/schools/ (raw.schools).",
+            **RAW_ASSET,
         ),
         dg.AssetSpec(
             RAW_SCHOOL_LINKS,
-            group_name=GROUP,
-            owners=PLATFORM_OWNERS,
-            kinds={"duckdb"},
             description="GIAS links files (header with LinkURN) from landing/schools/.",
+            **RAW_ASSET,
         ),
     ],
     check_specs=[_check_spec(RAW_SCHOOLS), _check_spec(RAW_SCHOOL_LINKS)],
@@ -113,12 +111,10 @@ def raw_schools_and_links(context: dg.AssetExecutionContext, duckdb: DuckDBResou
 
 @dg.asset(
     key=RAW_CALLS,
-    group_name=GROUP,
     pool=DUCKDB_WRITER_POOL,
-    owners=PLATFORM_OWNERS,
-    kinds={"duckdb"},
     deps=[RAW_SCHOOLS],
     check_specs=[_check_spec(RAW_CALLS)],
+    **RAW_ASSET,
 )
 def raw_calls(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     """Call records from landing/calls/; callers' numbers pseudonymised unless an

@@ -18,6 +18,10 @@ from dagster_project import settings
 from dagster_project.defs.resources import DUCKDB_WRITER_POOL, PLATFORM_OWNERS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import duckdb
+
     from dagster_project.reports.page import Report
     from dagster_project.reports.trial_report import TrialSettings
 
@@ -35,6 +39,7 @@ TRIAL_DEPS = [
     ["trial", "balance"],
     ["trial", "power"],
     ["trial", "results"],
+    ["trial", "consort"],
     "fct_school_month",
     "dim_school",
 ]
@@ -53,43 +58,54 @@ class TrialReportConfig(dg.Config):
     """Rate ratio for referral outcomes whose results row records no margin."""
 
 
+REPORT_ASSET = {
+    "key_prefix": "reports",
+    "group_name": "reports",
+    "pool": DUCKDB_WRITER_POOL,
+    "owners": PLATFORM_OWNERS,
+    "kinds": {"python", "html"},
+}
+
+
 @dg.asset(
-    key_prefix="reports",
-    group_name="reports",
     deps=DEMAND_DEPS,
-    pool=DUCKDB_WRITER_POOL,
-    owners=PLATFORM_OWNERS,
-    kinds={"python", "html"},
     description="The scoping report's tables and charts for each academic year, as HTML.",
+    **REPORT_ASSET,
 )
 def demand_report(config: DemandReportConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
     from dagster_project.reports.demand_report import build_demand_report
-    from dagster_project.reports.page import write_report
-    from dagster_project.warehouse import connect_read_only
 
-    with closing(connect_read_only(duckdb.database)) as connection:
-        report = build_demand_report(connection, config.academic_year)
-    path = write_report(report.html, settings.reports_dir() / "demand_report.html")
-    return dg.MaterializeResult(metadata=_metadata(report, path))
+    return _report(
+        duckdb, "demand_report.html", lambda conn: build_demand_report(conn, config.academic_year)
+    )
 
 
 @dg.asset(
-    key_prefix="reports",
-    group_name="reports",
     deps=TRIAL_DEPS,
-    pool=DUCKDB_WRITER_POOL,
-    owners=PLATFORM_OWNERS,
-    kinds={"python", "html"},
     description="Flow of schools, balance, power and results of the schools trial, as HTML.",
+    **REPORT_ASSET,
 )
 def trial_report(config: TrialReportConfig, duckdb: DuckDBResource) -> dg.MaterializeResult:
-    from dagster_project.reports.page import write_report
     from dagster_project.reports.trial_report import build_trial_report
+
+    return _report(
+        duckdb,
+        "trial_report.html",
+        lambda conn: build_trial_report(conn, _trial_settings(config)),
+    )
+
+
+def _report(
+    duckdb: DuckDBResource,
+    file_name: str,
+    build: "Callable[[duckdb.DuckDBPyConnection], Report]",
+) -> dg.MaterializeResult:
+    from dagster_project.reports.page import write_report
     from dagster_project.warehouse import connect_read_only
 
     with closing(connect_read_only(duckdb.database)) as connection:
-        report = build_trial_report(connection, _trial_settings(config))
-    path = write_report(report.html, settings.reports_dir() / "trial_report.html")
+        report = build(connection)
+    path = write_report(report.html, settings.reports_dir() / file_name)
     return dg.MaterializeResult(metadata=_metadata(report, path))
 
 
