@@ -1,5 +1,6 @@
 """The working warehouse is created in a storage version DuckDB 1.5 clients open, by every
-opener that may create it: the warehouse module, dbt (its profile) and the Dagster resource.
+opener that may create it: the warehouse module, dbt (its profile) and the Dagster resource;
+the published file stays in DuckDB's 1.0 format.
 
 The installed DuckDB would otherwise write its own newest format, which a 1.5 CLI refuses
 ("Trying to read a database file with version number 999, but we can only read versions
@@ -17,6 +18,7 @@ import pytest
 
 from dagster_project import settings
 from dagster_project.defs.resources import DBT_EXECUTABLE, WarehouseResource, build_resources
+from dagster_project.publishing import PUBLISHED_STORAGE_VERSION, publish_warehouse
 from dagster_project.warehouse import (
     WAREHOUSE_CONFIG,
     WAREHOUSE_STORAGE_VERSION,
@@ -110,3 +112,14 @@ def test_the_pipelines_duckdb_resource_creates_that_version(tmp_path, monkeypatc
     with build_resources()["duckdb"].get_connection() as conn:
         conn.execute("create table t as select 1 as x")
     assert_readable_by_duckdb_1_5(settings.warehouse_path())
+
+
+def test_the_published_file_is_in_duckdb_1_0s_format_and_reads_back(warehouse, tmp_path):
+    """Publishing copies a warehouse (here one made by the installed DuckDB's default) into
+    the 1.0 format, which every client from DuckDB 1.0 on opens."""
+    published = publish_warehouse(warehouse, tmp_path / "published" / "mash.duckdb", "run-1")
+    assert header_version_number(published.path) == 64
+    assert reported_version(published.path) == f"{PUBLISHED_STORAGE_VERSION}+"
+    with duckdb.connect(str(published.path), read_only=True) as conn:
+        [(rows,)] = conn.execute("select count(*) from marts.fct_contacts").fetchall()
+    assert rows == 10
