@@ -1,5 +1,5 @@
 """What every step needs of the DuckDB warehouse: quoting, table existence, a transaction,
-replacing a table whole, and read-only connections.
+replacing a table whole, read-only connections, and the storage version a new file gets.
 
 Each of these is written here once; the steps (ingestion, matching, trial, reports,
 publishing, quality, analyst access) call them rather than writing their own.
@@ -102,3 +102,35 @@ def connect_read_only(path: str | Path) -> duckdb.DuckDBPyConnection:
     if not Path(path).is_file():
         raise MissingWarehouse(f"no warehouse at {path}: run the pipeline first (make run)")
     return duckdb.connect(str(path), read_only=True)
+
+
+#: The storage format of the working warehouse. The installed DuckDB (2.x) would write its
+#: own v2.0.0 format, which no 1.x client opens; DuckDB 1.5 reads storage versions up to
+#: v1.5.0, so the CLIs and drivers on analysts' and engineers' machines open this file.
+#: A file keeps the version it was created with; the setting matters when one is created.
+WAREHOUSE_STORAGE_VERSION = "v1.5.0"
+
+#: DuckDB configuration for every connection that may create the warehouse: pass it as
+#: ``duckdb.connect(path, config=WAREHOUSE_CONFIG)``, as the DuckDB resource's
+#: ``connection_config`` and as the dbt profile's ``config_options`` (dbt/profiles.yml).
+WAREHOUSE_CONFIG = {"storage_compatibility_version": WAREHOUSE_STORAGE_VERSION}
+
+
+def create_warehouse(path: str | Path) -> Path:
+    """Create an empty warehouse at ``path`` in ``WAREHOUSE_STORAGE_VERSION`` unless a file
+    is there already (an existing file is left as it is); returns the path."""
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        duckdb.connect(str(path), config=WAREHOUSE_CONFIG).close()
+    return path
+
+
+def storage_version(conn: duckdb.DuckDBPyConnection, database: str | None = None) -> str:
+    """The storage version of ``database`` (default: the connection's current one) as DuckDB
+    reports it, e.g. 'v1.5.0+'."""
+    [(tags,)] = conn.execute(
+        "select tags from duckdb_databases() where database_name = coalesce(?, current_database())",
+        [database],
+    ).fetchall()
+    return tags["storage_version"]
