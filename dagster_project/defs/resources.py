@@ -17,6 +17,7 @@ from dagster_dbt.compat import DBT_PYTHON_VERSION
 from dagster_duckdb import DuckDBResource
 
 from dagster_project import settings
+from dagster_project.warehouse import WAREHOUSE_CONFIG
 
 #: dbt from the same virtualenv, whether or not it is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
@@ -119,7 +120,9 @@ class MashDbtCliResource(DbtCliResource):
 def build_resources() -> dict:
     """Resources for the current environment; called when Definitions load or in tests."""
     return {
-        "duckdb": WarehouseResource(database=str(settings.warehouse_path())),
+        "duckdb": WarehouseResource(
+            database=str(settings.warehouse_path()), connection_config=WAREHOUSE_CONFIG
+        ),
         "dbt": MashDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     }
 

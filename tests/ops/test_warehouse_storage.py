@@ -14,7 +14,6 @@ import subprocess
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from dagster_project import settings
 from dagster_project.defs.resources import DBT_EXECUTABLE, WarehouseResource, build_resources
@@ -101,12 +100,6 @@ def test_the_warehouse_resource_given_the_config_creates_that_version(tmp_path):
     assert_readable_by_duckdb_1_5(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="wired at merge: build_resources() must give the DuckDB resource "
-    "connection_config=WAREHOUSE_CONFIG (dagster_project/defs/resources.py)",
-)
 def test_the_pipelines_duckdb_resource_creates_that_version(tmp_path, monkeypatch):
     monkeypatch.setenv(settings.DATA_DIR_ENV, str(tmp_path))
     with build_resources()["duckdb"].get_connection() as conn:
