@@ -132,10 +132,11 @@ def results_problems(results: pd.DataFrame, plan: TrialPlan) -> list[str]:
     expected = expected_results(plan)
     found = list(zip(results["outcome"], results["model"], strict=True))
     problems = [f"no row for {o}/{m}" for o, m in expected if (o, m) not in found]
-    problems += [f"{o}/{m} is not in the plan" for o, m in dict.fromkeys(found) if (o, m) not in expected]
-    problems += [
-        f"{o}/{m} has {found.count((o, m))} rows" for o, m in dict.fromkeys(found) if found.count((o, m)) > 1
-    ]
+    for outcome, model in dict.fromkeys(found):
+        if (outcome, model) not in expected:
+            problems.append(f"{outcome}/{model} is not in the plan")
+        if found.count((outcome, model)) > 1:
+            problems.append(f"{outcome}/{model} has {found.count((outcome, model))} rows")
     for row in results.to_dict("records"):
         if _not_estimable_reason(row):
             continue

@@ -1,6 +1,7 @@
 """The trial's asset checks, run by Dagster on a tmp warehouse: they pass while the trial
 waits and on a real analysis, and each fails on a fault planted in its table."""
 
+import shutil
 from datetime import date
 
 import duckdb
@@ -12,6 +13,7 @@ from dagster_project import settings
 from dagster_project.defs.assets import trial as trial_assets
 from dagster_project.defs.checks import trial_checks
 from dagster_project.trial.assignment_store import ASSIGNMENT_FILE
+from tests.trial.conftest import Warehouse, _write_plan
 
 BASELINE_END = date(2019, 8, 1)
 ASSETS = [
@@ -47,13 +49,29 @@ def _execute(warehouse, sql: str) -> None:
         conn.execute(sql)
 
 
+@pytest.fixture(scope="module")
+def analysed_folder(tmp_path_factory, population):
+    """A trial randomised at the end of its baseline and analysed four months in, with its
+    checks run once; each test works on a copy of its folder."""
+    folder = tmp_path_factory.mktemp("analysed")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(settings.TRIAL_PLAN_ENV, str(_write_plan(folder / "trial_plan.yml", {})))
+        patch.setenv(settings.DATA_DIR_ENV, str(folder / "data"))
+        warehouse = Warehouse(population)
+        warehouse.write_marts(through=BASELINE_END)
+        _run(warehouse)
+        warehouse.write_marts(through=date(2019, 12, 1))
+        evaluations = _run(warehouse)
+    return folder, evaluations
+
+
 @pytest.fixture
-def analysed(warehouse):
-    """A trial randomised at the end of its baseline and analysed four months in."""
-    warehouse.write_marts(through=BASELINE_END)
-    _run(warehouse)
-    warehouse.write_marts(through=date(2019, 12, 1))
-    return warehouse
+def analysed(analysed_folder, tmp_path, monkeypatch, population) -> Warehouse:
+    folder, _ = analysed_folder
+    shutil.copytree(folder, tmp_path / "analysed")
+    monkeypatch.setenv(settings.TRIAL_PLAN_ENV, str(tmp_path / "analysed" / "trial_plan.yml"))
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(tmp_path / "analysed" / "data"))
+    return Warehouse(population)
 
 
 def test_every_check_passes_while_the_trial_waits(warehouse):
@@ -65,15 +83,14 @@ def test_every_check_passes_while_the_trial_waits(warehouse):
         assert evaluation.metadata["status"].value == "waiting"
 
 
-def test_every_check_passes_on_a_real_analysis(analysed):
-    evaluations = _run(analysed)
+def test_every_check_passes_on_a_real_analysis(analysed_folder):
+    _, evaluations = analysed_folder
     assert {name: e.passed for name, e in evaluations.items()} == dict.fromkeys(evaluations, True)
     assert all(e.metadata["status"].value == "checked" for e in evaluations.values())
     assert evaluations["results_complete"].metadata["rows"].value == 7
 
 
 def test_an_edited_assignment_row_fails_the_blocking_frozen_check(analysed):
-    _run(analysed)
     _execute(
         analysed,
         "UPDATE trial.assignment SET arm = CASE arm WHEN 'intervention' THEN 'comparison' "
@@ -85,7 +102,6 @@ def test_an_edited_assignment_row_fails_the_blocking_frozen_check(analysed):
 
 
 def test_an_edited_frozen_file_fails_the_frozen_check(analysed):
-    _run(analysed)
     path = settings.trial_dir() / ASSIGNMENT_FILE
     text = path.read_text()
     path.write_text(text.replace("intervention", "comparison", 1))
@@ -95,8 +111,9 @@ def test_an_edited_frozen_file_fails_the_frozen_check(analysed):
 
 
 def test_an_unbalanced_stratum_warns(analysed):
-    _run(analysed)
-    stratum = analysed.query("SELECT stratum FROM trial.assignment GROUP BY 1 ORDER BY count(*) DESC")
+    stratum = analysed.query(
+        "SELECT stratum FROM trial.assignment GROUP BY 1 ORDER BY count(*) DESC"
+    )
     _execute(
         analysed,
         f"UPDATE trial.assignment SET arm = 'intervention' "
@@ -108,7 +125,6 @@ def test_an_unbalanced_stratum_warns(analysed):
 
 
 def test_a_baseline_imbalance_warns(analysed):
-    _run(analysed)
     _execute(
         analysed,
         "UPDATE trial.balance SET std_diff = 0.6 WHERE stratum = 'all' AND variable = 'pupils'",
@@ -119,7 +135,6 @@ def test_a_baseline_imbalance_warns(analysed):
 
 
 def test_a_missing_results_row_fails_the_blocking_results_check(analysed):
-    _run(analysed)
     _execute(analysed, "DELETE FROM trial.results WHERE model = 'negative_binomial'")
     evaluation = _run(analysed, checks_only=True)["results_complete"]
     assert not evaluation.passed and evaluation.blocking
@@ -127,7 +142,6 @@ def test_a_missing_results_row_fails_the_blocking_results_check(analysed):
 
 
 def test_a_p_value_missing_without_a_reason_fails_the_results_check(analysed):
-    _run(analysed)
     _execute(analysed, "UPDATE trial.results SET p_value = NULL WHERE model = 'ols_ancova'")
     evaluation = _run(analysed, checks_only=True)["results_complete"]
     assert not evaluation.passed
@@ -135,7 +149,6 @@ def test_a_p_value_missing_without_a_reason_fails_the_results_check(analysed):
 
 
 def test_a_consort_flow_that_does_not_add_up_warns(analysed):
-    _run(analysed)
     _execute(
         analysed,
         "UPDATE trial.consort SET schools = schools + 1 "
