@@ -56,15 +56,18 @@ def assignment_differences(
     common = keyed_frozen.index.intersection(keyed_stored.index)
     for column in FROZEN_COLUMNS[1:]:
         left, right = keyed_stored.loc[common, column], keyed_frozen.loc[common, column]
-        changed = common[(left != right) & ~(left.isna() & right.isna())]
+        same = (left == right).fillna(False) | (left.isna() & right.isna())
+        changed = common[~same.to_numpy(dtype=bool)]
         if len(changed):
             problems.append(f"{column} differs from the frozen file for URNs {_urns(changed)}")
     return problems
 
 
 def _keyed(rows: pd.DataFrame) -> pd.DataFrame:
+    # Nullable types, so a successor's missing value reads the same from CSV and DuckDB.
     table = rows[FROZEN_COLUMNS].astype(
-        {"school_urn": "int64", "randomised_urn": "Int64", "stratum": str, "arm": str}
+        {"school_urn": "int64", "randomised_urn": "Int64"}
+        | dict.fromkeys(["stratum", "arm", "source"], "string")
     )
     return table.drop_duplicates().set_index("school_urn").sort_index()
 

@@ -141,6 +141,27 @@ def test_a_missing_results_row_fails_the_blocking_results_check(analysed):
     assert "no row for phone_contacts/negative_binomial" in evaluation.metadata["problems"].value
 
 
+def test_duplicated_and_unplanned_results_rows_fail_the_results_check(analysed):
+    _execute(
+        analysed,
+        "INSERT INTO trial.results SELECT * FROM trial.results WHERE model = 'ols_ancova'; "
+        "INSERT INTO trial.results SELECT * REPLACE ('school_visits' AS outcome) "
+        "FROM trial.results WHERE model = 'did_two_way_fe'",
+    )
+    problems = _run(analysed, checks_only=True)["results_complete"].metadata["problems"].value
+    assert "phone_contacts/ols_ancova has 2 rows" in problems
+    assert "school_visits/did_two_way_fe is not in the plan" in problems
+
+
+def test_a_not_estimable_row_with_its_reason_passes_the_results_check(analysed):
+    _execute(
+        analysed,
+        "UPDATE trial.results SET estimate = NULL, p_value = NULL, "
+        "notes = '{\"why\": \"no events in the trial period\"}' WHERE model = 'ols_ancova'",
+    )
+    assert _run(analysed, checks_only=True)["results_complete"].passed
+
+
 def test_a_p_value_missing_without_a_reason_fails_the_results_check(analysed):
     _execute(analysed, "UPDATE trial.results SET p_value = NULL WHERE model = 'ols_ancova'")
     evaluation = _run(analysed, checks_only=True)["results_complete"]
