@@ -128,17 +128,20 @@ class Publication:
         return sum(table.rows for table in self.tables)
 
 
-def _published_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+def _published_relations(
+    con: duckdb.DuckDBPyConnection, database: str = "warehouse"
+) -> list[tuple[str, str]]:
     schema_list = ", ".join(sql_string(schema) for schema in PUBLISHED_SCHEMAS)
     rows = con.execute(
         f"""
         SELECT schema_name, table_name FROM duckdb_tables()
-        WHERE database_name = 'warehouse' AND schema_name IN ({schema_list})
+        WHERE database_name = $database AND schema_name IN ({schema_list})
         UNION
         SELECT schema_name, view_name FROM duckdb_views()
-        WHERE database_name = 'warehouse' AND NOT internal AND schema_name IN ({schema_list})
+        WHERE database_name = $database AND NOT internal AND schema_name IN ({schema_list})
         ORDER BY 1, 2
-        """
+        """,
+        {"database": database},
     ).fetchall()
     return [
         (schema, table)
@@ -147,23 +150,33 @@ def _published_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]
     ]
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+def _column_types(
+    con: duckdb.DuckDBPyConnection, schema: str, table: str, database: str = "warehouse"
+) -> dict[str, str]:
     rows = con.execute(
         """
-        SELECT column_name FROM duckdb_columns()
-        WHERE database_name = 'warehouse' AND schema_name = ? AND table_name = ?
+        SELECT column_name, data_type FROM duckdb_columns()
+        WHERE database_name = ? AND schema_name = ? AND table_name = ?
         ORDER BY column_index
         """,
-        [schema, table],
+        [database, schema, table],
     ).fetchall()
-    return [name for (name,) in rows]
+    return dict(rows)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    return list(_column_types(con, schema, table))
+
+
+def _dropped_columns(schema: str, table: str, columns) -> tuple[str, ...]:
+    redacted = REDACTED_COLUMNS.get((schema, table))
+    return tuple(c for c in columns if redacted and redacted.search(c))
 
 
 def _copy_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> PublishedTable | None:
     """Copy one table or view; None when redaction leaves it no column."""
     columns = _columns(con, schema, table)
-    redacted = REDACTED_COLUMNS.get((schema, table))
-    dropped = tuple(c for c in columns if redacted and redacted.search(c))
+    dropped = _dropped_columns(schema, table, columns)
     kept = [c for c in columns if c not in dropped]
     if not kept:
         return None
@@ -337,3 +350,67 @@ def publish_warehouse(warehouse: Path, destination: Path, run_id: str) -> Public
         draft.unlink(missing_ok=True)
         draft.with_name(draft.name + ".wal").unlink(missing_ok=True)
     return Publication(destination, published_at, tuple(tables), swept)
+
+
+def _row_count(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> int:
+    (rows,) = con.execute(
+        f"SELECT count(*) FROM {quoted(database)}.{quoted(schema)}.{quoted(table)}"
+    ).fetchone()
+    return rows
+
+
+def publication_differences(warehouse: duckdb.DuckDBPyConnection, published: Path) -> list[str]:
+    """How the published file differs from what publishing the warehouse (a connection to it)
+    gives now: its tables, their columns and types (less the redacted ones) and row counts.
+
+    The tables left out on purpose (``NOT_PUBLISHED``, tables redaction leaves no column)
+    must be absent; ``audit.publication`` must be there. The file is attached read-only.
+    """
+    (database,) = warehouse.execute("SELECT current_database()").fetchone()
+    alias = f"published_{uuid.uuid4().hex}"
+    warehouse.execute(f"ATTACH {sql_string(str(published))} AS {quoted(alias)} (READ_ONLY)")
+    try:
+        expected = {}
+        for schema, table in _published_relations(warehouse, database):
+            columns = _column_types(warehouse, schema, table, database)
+            dropped = _dropped_columns(schema, table, columns)
+            kept = {c: t for c, t in columns.items() if c not in dropped}
+            if kept:
+                expected[(schema, table)] = kept
+        found = {
+            (schema, table): _column_types(warehouse, schema, table, alias)
+            for schema, table in warehouse.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? "
+                "UNION SELECT schema_name, view_name FROM duckdb_views() "
+                "WHERE database_name = ? AND NOT internal",
+                [alias, alias],
+            ).fetchall()
+        }
+        if PUBLICATION_TABLE not in found:
+            return [f"{'.'.join(PUBLICATION_TABLE)} is missing"] + _differences(
+                warehouse, database, alias, expected, found
+            )
+        del found[PUBLICATION_TABLE]
+        return _differences(warehouse, database, alias, expected, found)
+    finally:
+        warehouse.execute(f"DETACH {quoted(alias)}")
+
+
+def _differences(con, database: str, alias: str, expected: dict, found: dict) -> list[str]:
+    problems = [
+        f"{s}.{t} is in the warehouse but not published" for s, t in expected.keys() - found.keys()
+    ]
+    problems += [
+        f"{s}.{t} is published but not in the warehouse" for s, t in found.keys() - expected.keys()
+    ]
+    for schema, table in sorted(expected.keys() & found.keys()):
+        name = f"{schema}.{table}"
+        if expected[(schema, table)] != found[(schema, table)]:
+            problems.append(
+                f"{name}: columns {found[(schema, table)]} published, "
+                f"{expected[(schema, table)]} in the warehouse"
+            )
+        rows = _row_count(con, database, schema, table), _row_count(con, alias, schema, table)
+        if rows[0] != rows[1]:
+            problems.append(f"{name}: {rows[1]} rows published, {rows[0]} in the warehouse")
+    return sorted(problems)

@@ -1,0 +1,168 @@
+"""Asset checks of the trial tables: the assignment is the frozen one and is balanced as the
+blocked design allows, the results report every planned analysis, the CONSORT flow adds up.
+
+Before randomisation (or before trial-period data) the tables are empty and every check
+passes with the status "waiting". The rules are in ``dagster_project/trial/checks.py``;
+the modules holding pandas are imported inside the checks, as the trial assets do.
+"""
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+from dagster_duckdb import DuckDBResource
+
+from dagster_project.defs.resources import DUCKDB_WRITER_POOL
+
+WAITING = "waiting"
+
+
+def _table(duckdb: DuckDBResource, name: str):
+    with duckdb.get_connection() as conn:
+        return conn.execute(f"SELECT * FROM trial.{name}").df()
+
+
+def _waiting(reason: str) -> AssetCheckResult:
+    return AssetCheckResult(passed=True, metadata={"status": WAITING, "reason": reason})
+
+
+def _result(problems: list[str], severity: AssetCheckSeverity, **metadata) -> AssetCheckResult:
+    metadata = {"status": "checked", "problems_found": len(problems), **metadata}
+    if problems:
+        metadata["problems"] = MetadataValue.md("\n".join(f"- {p}" for p in problems))
+    return AssetCheckResult(passed=not problems, severity=severity, metadata=metadata)
+
+
+@asset_check(
+    asset=AssetKey(["trial", "assignment"]),
+    name="assignment_frozen",
+    description=(
+        "trial.assignment equals the frozen assignment file (URN, stratum, arm, randomised "
+        "URN, source) and every row, like the manifest, carries the plan's hash; the frozen "
+        "file must still match its manifest's fingerprint. Blocking: an edited or re-drawn "
+        "assignment makes every trial figure meaningless."
+    ),
+    blocking=True,
+    pool=DUCKDB_WRITER_POOL,
+)
+def assignment_frozen(duckdb: DuckDBResource) -> AssetCheckResult:
+    from dagster_project import settings
+    from dagster_project.trial import assignment_store
+    from dagster_project.trial.checks import assignment_differences
+    from dagster_project.trial.plan import PlanError, load_plan
+
+    stored = _table(duckdb, "assignment")
+    error = AssetCheckSeverity.ERROR
+    try:
+        plan = load_plan()
+        frozen = assignment_store.load(settings.trial_dir(), plan)
+    except (PlanError, assignment_store.AssignmentError) as problem:
+        return _result([str(problem)], error)
+    if frozen is None:
+        if stored.empty:
+            return _waiting("no assignment yet")
+        return _result(
+            [f"trial.assignment has {len(stored)} rows but there is no frozen assignment"], error
+        )
+    return _result(
+        assignment_differences(stored, frozen, plan),
+        error,
+        plan_hash=plan.hash,
+        schools=len(stored),
+        frozen_file=MetadataValue.path(
+            str(settings.trial_dir() / assignment_store.ASSIGNMENT_FILE)
+        ),
+    )
+
+
+@asset_check(
+    asset=AssetKey(["trial", "assignment"]),
+    name="assignment_balanced",
+    additional_deps=[AssetKey(["trial", "balance"])],
+    description=(
+        "Arms balanced as the plan's blocked design allows: in every stratum the intervention "
+        "count is the floor or ceiling of n x the intervention share (|difference| <= 1 at "
+        "1:1), and no overall standardised difference in trial.balance exceeds 0.25 or, "
+        "where larger, 2.576 standard errors of chance. Warns only."
+    ),
+    pool=DUCKDB_WRITER_POOL,
+)
+def assignment_balanced(duckdb: DuckDBResource) -> AssetCheckResult:
+    from dagster_project.trial.checks import imbalanced_variables, stratum_allocation
+    from dagster_project.trial.plan import load_plan
+
+    assignment = _table(duckdb, "assignment")
+    if assignment.empty:
+        return _waiting("no assignment yet")
+    plan = load_plan()
+    strata = stratum_allocation(assignment, plan.intervention_share)
+    problems = [
+        f"stratum {r.stratum}: {r.n_intervention} intervention and {r.n_comparison} comparison "
+        f"schools; the design allows {r.allowed_low}-{r.allowed_high} intervention"
+        for r in strata.itertuples()
+        if not r.balanced
+    ]
+    balance = _table(duckdb, "balance")
+    imbalanced = imbalanced_variables(balance) if not balance.empty else balance
+    problems += [
+        f"{r.variable}: standardised difference {r.std_diff:.3f} beyond {r.limit:.3f}"
+        for r in imbalanced.itertuples()
+    ]
+    return _result(
+        problems,
+        AssetCheckSeverity.WARN,
+        strata_checked=len(strata),
+        intervention_by_stratum=MetadataValue.json(
+            {r.stratum: [int(r.n_intervention), int(r.n_comparison)] for r in strata.itertuples()}
+        ),
+    )
+
+
+@asset_check(
+    asset=AssetKey(["trial", "results"]),
+    name="results_complete",
+    description=(
+        "Every outcome of the plan has one trial.results row for each of its models (primary: "
+        "Poisson QMLE, negative binomial, ANCOVA, two-way fixed effects; secondaries: Poisson "
+        "QMLE), none unplanned, each estimated or saying why it is not estimable. Blocking: "
+        "a pre-registered analysis missing from the trial report is selective reporting."
+    ),
+    blocking=True,
+    pool=DUCKDB_WRITER_POOL,
+)
+def results_complete(duckdb: DuckDBResource) -> AssetCheckResult:
+    from dagster_project.trial.checks import results_problems
+    from dagster_project.trial.plan import load_plan
+
+    results = _table(duckdb, "results")
+    if results.empty:
+        return _waiting("no assignment or no trial-period data yet")
+    return _result(
+        results_problems(results, load_plan()), AssetCheckSeverity.ERROR, rows=len(results)
+    )
+
+
+@asset_check(
+    asset=AssetKey(["trial", "consort"]),
+    name="consort_consistent",
+    description=(
+        "The CONSORT flow adds up: schools assessed minus those excluded equals those "
+        "randomised, and the randomised equal the sum allocated to the arms. Warns only."
+    ),
+    pool=DUCKDB_WRITER_POOL,
+)
+def consort_consistent(duckdb: DuckDBResource) -> AssetCheckResult:
+    from dagster_project.trial.checks import consort_problems
+
+    consort = _table(duckdb, "consort")
+    if consort.empty:
+        return _waiting("no assignment yet")
+    steps = consort.groupby("step", sort=False)["schools"].sum()
+    return _result(
+        consort_problems(consort),
+        AssetCheckSeverity.WARN,
+        schools_by_step=MetadataValue.json({k: int(v) for k, v in steps.items()}),
+    )
