@@ -6,7 +6,6 @@ and the finished warehouse must equal one built from the same landing files with
 (raw and audit tables, clock columns aside).
 """
 
-import hashlib
 import os
 import shutil
 import signal
@@ -23,6 +22,7 @@ from dagster_project import settings
 from dagster_project.defs.assets import ingestion
 from dagster_project.defs.resources import build_resources
 from dagster_project.ingest.headers import ALIASES_ENV, DEFAULT_ALIASES
+from tests.ops.warehouse_digests import table_digests
 
 KEY = "kill-test-pseudonym-key-0123456789abcdef"
 CONTACT_FILES = 14
@@ -36,7 +36,8 @@ KILL_AT_FRACTION = 0.5
 INGEST = "from tests.ops.test_kill_during_ingest import materialize_ingestion as m; m()"
 
 #: clock columns, which differ between any two runs
-CLOCKS = {"loaded_at", "rejected_at", "quarantined_at"}
+CLOCKS = frozenset({"loaded_at", "rejected_at", "quarantined_at"})
+RAW_AND_AUDIT = ("raw", "audit")
 
 
 def materialize_ingestion() -> None:
@@ -126,31 +127,6 @@ def _ingest_until_killed(environment: dict[str, str]) -> list[str]:
     return lines
 
 
-def _table_digests(warehouse: Path) -> dict[str, tuple[int, str]]:
-    """Rows and an order-independent sha256 of every raw and audit table, clocks aside."""
-    digests = {}
-    with duckdb.connect(str(warehouse), read_only=True) as conn:
-        tables = conn.execute(
-            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
-            "WHERE table_schema IN ('raw', 'audit') ORDER BY 1"
-        ).fetchall()
-        for (table,) in tables:
-            columns = [
-                name
-                for (name,) in conn.execute(
-                    "SELECT column_name FROM information_schema.columns "
-                    "WHERE table_schema || '.' || table_name = ? ORDER BY ordinal_position",
-                    [table],
-                ).fetchall()
-                if name not in CLOCKS
-            ]
-            rows = sorted(repr(row) for row in conn.execute(
-                f"SELECT {', '.join(columns)} FROM {table}"
-            ).fetchall())  # fmt: skip
-            digests[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
-    return digests
-
-
 def _each_file_all_or_nothing(warehouse: Path) -> tuple[int, int]:
     """Files loaded and rows in raw.contacts, checking every file's rows match its audit."""
     with duckdb.connect(str(warehouse)) as conn:
@@ -201,6 +177,7 @@ def test_a_killed_ingestion_loses_nothing_and_a_rerun_equals_an_unkilled_build(
     _ingest(reference, monkeypatch)
 
     assert _each_file_all_or_nothing(warehouse)[0] == CONTACT_FILES
-    assert _table_digests(warehouse) == _table_digests(
-        tmp_path / "reference" / "data" / "warehouse.duckdb"
+    reference_warehouse = tmp_path / "reference" / "data" / "warehouse.duckdb"
+    assert table_digests(warehouse, RAW_AND_AUDIT, CLOCKS) == table_digests(
+        reference_warehouse, RAW_AND_AUDIT, CLOCKS
     )
