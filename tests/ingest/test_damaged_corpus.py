@@ -194,6 +194,13 @@ def _method_as_typed(env, file_name):
     ) == [("WhatsApp",)]
 
 
+def _school_number_kept(env, file_name):
+    """The baseline's school registered 01926 410410: an organisation's number is kept."""
+    assert _one(
+        env, "SELECT caller_key, caller_number FROM raw.calls WHERE source_file = ?", file_name
+    ) == [(pseudonymise("01926410410"), "01926410410")]
+
+
 def _fsm_suppressed(env, file_name):
     assert _one(
         env,
@@ -725,6 +732,19 @@ CORPUS = [
         ),
         loads(2),
         _caller_keys([None, None]),
+    ),
+    Case(
+        "a school's own number",
+        "calls/ph_04_school.csv",
+        lambda: csv_bytes(calls({"call_id": "K-s1", "caller_number": "+44 (0)1926 410410"})),
+        loads(1),
+        _school_number_kept,
+    ),
+    Case(
+        "blank header row",
+        "contacts/hdr_07_blank_header.csv",
+        lambda: b",,,,,,\r\n" + csv_bytes(contacts({"contact_id": "blank-h"})[1:]),
+        quarantines("header"),
     ),
     Case(
         "cli column",
