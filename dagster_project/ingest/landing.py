@@ -54,6 +54,9 @@ EXAMPLES_KEPT = 10
 #: How many rejections of a file are reported back for logs and checks (all are audited).
 EXAMPLES_PER_FILE = 5
 
+#: Name starts of files that are not exports: copies in progress, Excel's lock files.
+_NOT_EXPORTS = (".", "~$")
+
 ContractChooser = Callable[[Sequence[str]], Contract]
 
 
@@ -133,7 +136,7 @@ def _ingest_folder(
     folder_path = landing / folder
     paths = sorted(folder_path.iterdir()) if folder_path.is_dir() else []
     for path in paths:
-        if path.is_file() and not path.name.startswith("."):
+        if path.is_file() and not path.name.startswith(_NOT_EXPORTS):
             file_name = path.relative_to(landing).as_posix()
             _ingest_file(run, path, file_name, contracts, choose_contract, reports)
     for report in reports.values():
@@ -173,7 +176,7 @@ def _ingest_file(
     except FileRefused as refusal:
         _quarantine(run, path, file_name, kind, sha256, str(refusal), reports[kind], at)
         return
-    extra_headers = [readable.header[position] for position, _ in header_map.extras]
+    extra_headers = [key for _, key in header_map.extras]
     _load(run, contract, file_name, sha256, at, extra_headers, reports[kind])
 
 
