@@ -54,6 +54,10 @@ class Design:
     power: float
 
 
+class PseudoTrialError(ValueError):
+    """The data before the baseline's end are too few to size the trial on."""
+
+
 def pseudo_trial(marts: Marts, schools: pd.DataFrame, owner: dict, plan: TrialPlan) -> PseudoTrial:
     """Pre-randomisation data arranged as the trial will be analysed.
 
@@ -64,7 +68,7 @@ def pseudo_trial(marts: Marts, schools: pd.DataFrame, owner: dict, plan: TrialPl
     first = marts.school_months["month_start"].min().date()
     outcome_months, baseline_months = _pseudo_windows(plan, first)
     if not outcome_months or not baseline_months:
-        raise ValueError(
+        raise PseudoTrialError(
             f"Not enough data before {plan.baseline.end:%b %Y} for a pseudo-trial "
             f"(data from {first:%b %Y})."
         )

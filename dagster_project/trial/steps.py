@@ -25,7 +25,7 @@ from dagster_project.trial.assignment_store import AssignmentError
 from dagster_project.trial.balance import ALL_STRATA, standardised_differences
 from dagster_project.trial.consort import consort_table
 from dagster_project.trial.plan import PlanError, TrialPlan, load_plan
-from dagster_project.trial.power import Design, power_table, pseudo_trial
+from dagster_project.trial.power import Design, PseudoTrialError, power_table, pseudo_trial
 from dagster_project.trial.school_data import (
     Marts,
     MartsError,
@@ -117,7 +117,15 @@ def power(context: AssetExecutionContext, duckdb: DuckDBResource) -> Materialize
         plan.alpha,
         plan.target_power,
     )
-    table = power_table(pseudo_trial(marts, schools, owner, plan), plan, design)
+    try:
+        pseudo = pseudo_trial(marts, schools, owner, plan)
+    except PseudoTrialError as error:
+        _write(duckdb, "power", pd.DataFrame(), plan)
+        context.log.warning(f"Power not estimable: {error}")
+        return MaterializeResult(
+            metadata={"status": f"not estimable: {error}", "plan_hash": plan.hash}
+        )
+    table = power_table(pseudo, plan, design)
     _write(duckdb, "power", table, plan)
     primary = table[table["outcome"] == plan.primary_outcome].set_index("method")
     for summary in primary["summary"]:
