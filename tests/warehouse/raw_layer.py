@@ -1,5 +1,6 @@
 """Hand-built raw and matching tables, shaped exactly as docs/raw-layer.md describes."""
 
+from hashlib import sha256
 from pathlib import Path
 
 import duckdb
@@ -99,7 +100,11 @@ def write_tables(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
             connection.execute(f"create or replace table {table} ({columns})")
             for row in rows_by_table.get(table, []):
                 if table.startswith("raw."):
-                    row = {"source_sha256": "0" * 64, "loaded_at": "2019-06-01 00:00:00", **row}
+                    row = {
+                        "source_sha256": sha256(row["source_file"].encode()).hexdigest(),
+                        "loaded_at": "2019-06-01 00:00:00",
+                        **row,
+                    }
                 names = ", ".join(row)
                 placeholders = ", ".join("?" for _ in row)
                 connection.execute(

@@ -22,7 +22,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, Output
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    dbt_assets,
+)
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.resources import DUCKDB_WRITER_POOL, dbt_project
@@ -41,7 +46,8 @@ class MashDbtTranslator(DagsterDbtTranslator):
     A model or seed is keyed by its bare name (``stg_mash__contacts``); a source keeps
     dagster-dbt's ``[source, table]`` key (``raw/contacts``, ``matching/agency_matches``),
     which is the key of the asset that writes it. Nodes built before matching are in the
-    ``staging`` group, the rest in ``marts``.
+    ``staging`` group, the rest in ``marts``. Tests on a source (the raw layer's contract,
+    ``_raw__sources.yml``) are checks of the asset that writes it.
     """
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
@@ -57,7 +63,9 @@ class MashDbtTranslator(DagsterDbtTranslator):
         return "marts"
 
 
-TRANSLATOR = MashDbtTranslator()
+TRANSLATOR = MashDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+)
 
 
 def _with_row_counts(
