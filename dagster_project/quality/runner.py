@@ -43,9 +43,9 @@ def run_suite(
     run. A missing table is a failed result, not an exception.
     """
     suite = load_suite(name)
-    if severity is not None:
-        suite = suite.part(severity)
-    return validate(suite, connection)
+    if severity is None:
+        return validate(suite, connection)
+    return validate(suite.part(severity), connection).part(severity)
 
 
 def validate_table(name: str, connection: duckdb.DuckDBPyConnection) -> dict[str, SuiteResult]:
@@ -74,11 +74,7 @@ def validate(suite: Suite, connection: duckdb.DuckDBPyConnection) -> SuiteResult
     if identifiers:
         result_format["unexpected_index_column_names"] = identifiers
     with _batch(connection, _query(connection, suite)) as batch:
-        validation = batch.validate(
-            _gx_suite(suite),
-            result_format=result_format,
-            expectation_parameters=suite.parameters(),
-        )
+        validation = batch.validate(_gx_suite(suite), result_format=result_format)
     failures = tuple(
         failure_from_gx(result, suite.reportable_columns, identifiers)
         for result in validation.results
@@ -166,10 +162,19 @@ def _gx_suite(suite: Suite):
 
 @cache
 def _context():
-    """One ephemeral GX context per process: nothing is written to disk."""
+    """One ephemeral GX context per process: stores in memory, no data docs site, no usage
+    statistics sent, so nothing is written to disk or sent over the network."""
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-    context = gx.get_context(mode="ephemeral")
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+    )
+    context = gx.get_context(mode="ephemeral", project_config=config)
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context

@@ -6,7 +6,14 @@ import duckdb
 import pytest
 
 from dagster_project import settings
-from dagster_project.quality import BLOCKING, WARNING, load_suite, run_suite, suite_names
+from dagster_project.quality import (
+    BLOCKING,
+    WARNING,
+    load_suite,
+    run_suite,
+    suite_names,
+    validate_table,
+)
 
 TABLES = [
     "raw.contacts",
@@ -215,3 +222,26 @@ def test_missing_table_is_a_failure_not_an_exception(tmp_path):
     assert not result.success
     assert "marts.dim_school does not exist" in result.error
     assert "marts.dim_school" in result.failures_markdown()
+
+
+def test_validation_shares_the_database_a_writer_in_this_process_holds(warehouse):
+    """While the run holds the file open for writing, a check's own connection to it (the
+    DuckDB resource's) and the SQL data source on that connection validate the table."""
+    with duckdb.connect(str(warehouse)) as writer:
+        writer.execute("UPDATE raw.calls SET talk_seconds = 2 * 86400 WHERE call_id = 'K1'")
+        with duckdb.connect(str(warehouse)) as check_connection:
+            results = validate_table("raw.calls", check_connection)
+        writer.execute("UPDATE raw.calls SET talk_seconds = 240 WHERE call_id = 'K1'")
+    assert results[BLOCKING].success
+    assert ("expect_column_values_to_be_between", "talk_seconds") in results[
+        WARNING
+    ].failed_columns()
+
+
+def test_validation_on_a_read_only_connection(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        results = validate_table("marts.fct_contacts", connection)
+    assert all(result.success for result in results.values())
+    assert sum(result.evaluated for result in results.values()) == len(
+        load_suite("marts.fct_contacts").expectations
+    )
