@@ -123,7 +123,7 @@ def test_dbt_states_the_keys_and_types_the_suites_left(manifest):
         ("not_null", "raw.contacts", frozenset(["child_key"])),
         ("not_null", "marts.fct_school_month", frozenset(["calls_attributed"])),
         ("in_set", "marts.rpt_district_rates", frozenset(["district"])),
-        ("in_set", "raw.contacts", frozenset(["contact_method"])),
+        ("in_set", "raw.contacts", frozenset(["child_district"])),
         ("type", "marts.fct_contacts", frozenset(["match_score"])),
         ("type", "raw.schools", frozenset(["urn"])),
     ]:
