@@ -64,6 +64,7 @@ REVIEW_COLUMNS = {
 }
 _PANDAS_TYPES = {
     "VARCHAR": "string",
+    "INTEGER": "Int64",
     "BIGINT": "Int64",
     "DOUBLE": "Float64",
     "BOOLEAN": "bool",
