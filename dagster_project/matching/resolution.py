@@ -36,7 +36,7 @@ MATCH_COLUMNS = {
     "referrer_name_key": "VARCHAR",
     "agency_type": "VARCHAR",
     "agency_id": "VARCHAR",
-    "school_urn": "BIGINT",
+    "school_urn": "INTEGER",
     "match_method": "VARCHAR",
     "match_score": "DOUBLE",
     "runner_up_score": "DOUBLE",
@@ -64,6 +64,7 @@ REVIEW_COLUMNS = {
 }
 _PANDAS_TYPES = {
     "VARCHAR": "string",
+    "INTEGER": "Int64",
     "BIGINT": "Int64",
     "DOUBLE": "Float64",
     "BOOLEAN": "bool",

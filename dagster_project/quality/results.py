@@ -6,7 +6,7 @@ Only counts, types, aggregates of numbers and values of a suite's ``reportable_c
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from numbers import Number
 from typing import Any
@@ -15,8 +15,8 @@ from typing import Any
 EXAMPLES_SHOWN = 3
 WITHHELD = "(withheld)"
 _MISSING_COLUMN = re.compile(r'^Error: The column "[^"]*" in BatchData does not exist\.$')
-#: Expectations whose observed value is a column's type, never one of its values.
-_TYPE_EXPECTATIONS = {"expect_column_type_to_be", "expect_column_values_to_be_in_type_list"}
+#: A SQL expectation: its observed value is the number of rows its query found.
+_ROWS_EXPECTATION = "unexpected_rows_expectation"
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,20 @@ class SuiteResult:
     failures: tuple[ExpectationFailure, ...]
     seconds: float
     error: str | None = None
+    #: The severity of each expectation evaluated, in suite order.
+    evaluated_severities: tuple[str, ...] = ()
+
+    def part(self, severity: str) -> "SuiteResult":
+        """What the expectations of one severity found: one Dagster check's share of a run."""
+        return replace(
+            self,
+            severity=severity,
+            success=self.error is None
+            and not any(failure.severity == severity for failure in self.failures),
+            evaluated=self.evaluated_severities.count(severity),
+            failures=tuple(f for f in self.failures if f.severity == severity),
+            evaluated_severities=(severity,) * self.evaluated_severities.count(severity),
+        )
 
     def failed_columns(self) -> set[tuple[str, str | None]]:
         """``(expectation type, column)`` of each failure: what tests and callers compare."""
@@ -79,17 +93,17 @@ def failure_from_gx(
 ) -> ExpectationFailure:
     """One failed GX ``ExpectationValidationResult`` as an :class:`ExpectationFailure`."""
     config = validation.expectation_config
-    columns = _expectation_columns(config.kwargs)
+    columns = _expectation_columns(config)
     result = validation.result or {}
     shows_values = bool(columns) and set(columns) <= reportable_columns
     return ExpectationFailure(
         expectation=config.type,
         columns=columns,
-        severity=str(getattr(config.severity, "value", config.severity)),
-        observed_value=_observed(
-            result, columns, shows_values or config.type in _TYPE_EXPECTATIONS
+        severity=severity_of(validation),
+        observed_value=_observed(result, columns, shows_values),
+        unexpected_count=_maybe_int(
+            result.get("observed_value" if config.type == _ROWS_EXPECTATION else "unexpected_count")
         ),
-        unexpected_count=_maybe_int(result.get("unexpected_count")),
         unexpected_percent=_maybe_float(result.get("unexpected_percent")),
         unexpected_values=_unexpected_values(result, shows_values),
         example_rows=_example_rows(result, row_identifier_columns, reportable_columns),
@@ -98,12 +112,23 @@ def failure_from_gx(
     )
 
 
-def _expectation_columns(kwargs: Mapping[str, Any]) -> tuple[str, ...]:
+def severity_of(validation: Any) -> str:
+    """``critical`` or ``warning``: the severity of a GX ``ExpectationValidationResult``."""
+    severity = validation.expectation_config.severity
+    return str(getattr(severity, "value", severity))
+
+
+def _expectation_columns(config: Any) -> tuple[str, ...]:
+    """The columns an expectation reads: its column kwargs, or for a SQL expectation
+    (``unexpected_rows_expectation``) the ``columns`` its ``meta`` names."""
+    kwargs = config.kwargs
     if "column" in kwargs:
         return (kwargs["column"],)
     if "column_A" in kwargs:
         return (kwargs["column_A"], kwargs["column_B"])
-    return tuple(kwargs.get("column_list", ()))
+    if "column_list" in kwargs:
+        return tuple(kwargs["column_list"])
+    return tuple((config.meta or {}).get("columns", ()))
 
 
 def _error(exception_info: Mapping[str, Any] | None, shows_values: bool) -> str | None:

@@ -6,26 +6,20 @@ schema-qualified table it checks (``raw.contacts``). Every expectation carries G
 ``warning`` means the input was messy (a non-blocking check, WARN). The suite's ``meta`` says
 how to read the table:
 
-- ``computed_columns``: ``{name: DuckDB SQL expression}`` added to the table as it is read,
-  for rules GX cannot state on one column (a ratio, a value derived from another column).
-- ``parameters_from_seeds``: ``{parameter: [{"seed": file, "column": name}, ...]}``: value
-  sets read from ``dbt/seeds/`` and passed as GX ``$PARAMETER`` values, so a suite follows the
-  reference data instead of copying it.
+- ``computed_columns``: ``{name: DuckDB SQL expression}`` added to the table's query, for
+  rules GX cannot state on one column (a ratio, a value derived from another column).
 - ``row_identifier_columns``: columns naming an offending row (file and row, or the key).
 - ``reportable_columns``: coded columns whose unexpected values may be shown. Values of any
   other column (free text, pseudonyms) never leave the validation.
 """
 
-import csv
 import json
 from dataclasses import dataclass, replace
-from functools import cache
 from pathlib import Path
 
 from dagster_project import settings
 
 SUITES_DIR = settings.PROJECT_ROOT / "expectations"
-SEEDS_DIR = settings.DBT_PROJECT_DIR / "seeds"
 
 BLOCKING = "critical"
 WARNING = "warning"
@@ -65,13 +59,6 @@ class Suite:
         kept = tuple(e for e in self.expectations if e["severity"] == severity)
         return replace(self, expectations=kept)
 
-    def parameters(self) -> dict[str, list[str]]:
-        """The ``$PARAMETER`` values this suite reads from the dbt seeds."""
-        return {
-            parameter: sorted({value for source in sources for value in _seed_column(**source)})
-            for parameter, sources in self.meta.get("parameters_from_seeds", {}).items()
-        }
-
 
 def suite_path(name: str) -> Path:
     return SUITES_DIR / f"{name}.json"
@@ -99,13 +86,3 @@ def load_suite(name: str) -> Suite:
                 f"'severity' of {' or '.join(SEVERITIES)}"
             )
     return Suite(name=name, expectations=expectations, meta=document.get("meta", {}))
-
-
-@cache
-def _seed_column(seed: str, column: str) -> tuple[str, ...]:
-    path = SEEDS_DIR / seed
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    if rows and column not in rows[0]:
-        raise SuiteError(f"{path}: no column {column!r} (a suite reads its values)")
-    return tuple(row[column] for row in rows if row[column])

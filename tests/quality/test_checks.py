@@ -91,18 +91,18 @@ def test_good_data_passes_both_checks_and_downstream_runs(run_with_stand_in):
 
 def test_failing_blocking_check_is_an_error_and_stops_downstream(run_with_stand_in):
     result = run_with_stand_in(
-        "INSERT INTO raw.contacts SELECT * FROM raw.contacts WHERE source_row = 3"
+        "UPDATE raw.contacts SET child_key = 'CHILD-000123' WHERE source_row = 3"
     )
     check = evaluations(result)[BLOCKING_CHECK]
     assert not check.passed
     assert check.severity == dg.AssetCheckSeverity.ERROR
     assert check.metadata["expectations_failed"].value == 1
-    assert "compound_columns_to_be_unique" in check.metadata["failures"].value
+    assert "unexpected_rows_expectation | child_key" in check.metadata["failures"].value
     assert dg.AssetKey("contacts_downstream") not in materialised(result)
 
 
 def test_failing_warning_check_warns_and_downstream_still_runs(run_with_stand_in):
-    result = run_with_stand_in("UPDATE raw.contacts SET contact_method = 'Carrier Pigeon'")
+    result = run_with_stand_in("UPDATE raw.contacts SET contact_at = loaded_at + INTERVAL 1 DAY")
     checks = evaluations(result)
     assert checks[BLOCKING_CHECK].passed
     assert not checks[WARNING_CHECK].passed
@@ -110,8 +110,38 @@ def test_failing_warning_check_warns_and_downstream_still_runs(run_with_stand_in
     assert checks[WARNING_CHECK].metadata["expectations_evaluated"].value == len(
         load_suite("raw.contacts").part(WARNING).expectations
     )
-    assert "contact_method_key" in checks[WARNING_CHECK].metadata["failures"].value
+    assert "loaded_at, contact_at" in checks[WARNING_CHECK].metadata["failures"].value
     assert dg.AssetKey("contacts_downstream") in materialised(result)
+
+
+def test_each_table_is_validated_once_for_both_its_checks():
+    for check in GX_CHECKS:
+        assert {key.name for key in check.check_keys} == {BLOCKING_CHECK, WARNING_CHECK}
+        assert len({key.asset_key for key in check.check_keys}) == 1
+
+
+def test_every_check_says_what_it_checks():
+    for check in GX_CHECKS:
+        for spec in check.check_specs:
+            assert spec.description, spec.key
+            suite = load_suite(spec.metadata["suite"])
+            for expectation in suite.part(spec.metadata["expectation_severity"]).expectations:
+                assert expectation["notes"] in spec.description, spec.key
+
+
+def test_the_table_is_read_once_and_its_results_split(run_with_stand_in):
+    result = run_with_stand_in()
+    checks = evaluations(result)
+    steps = {
+        event.step_key
+        for event in result.all_events
+        if event.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+    assert len(steps) == 1
+    suite = load_suite("raw.contacts")
+    assert checks[BLOCKING_CHECK].metadata["expectations_evaluated"].value + checks[
+        WARNING_CHECK
+    ].metadata["expectations_evaluated"].value == len(suite.expectations)
 
 
 def test_definitions_load_every_check_without_importing_great_expectations():

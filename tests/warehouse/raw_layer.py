@@ -4,6 +4,7 @@ The matching tables are keyed as the matching asset keys them: by the keyed hash
 referrer name (with this module's test key), never the name.
 """
 
+from hashlib import sha256
 from pathlib import Path
 
 import duckdb
@@ -117,7 +118,11 @@ def append_rows(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
         for table, rows in rows_by_table.items():
             for row in rows:
                 if table.startswith("raw."):
-                    row = {"source_sha256": "0" * 64, "loaded_at": "2019-06-01 00:00:00", **row}
+                    row = {
+                        "source_sha256": sha256(row["source_file"].encode()).hexdigest(),
+                        "loaded_at": "2019-06-01 00:00:00",
+                        **row,
+                    }
                 if "referrer_name_key" in row:
                     name = row.pop("referrer_name_key")
                     row = {"referrer_key": referrer_key(name, TEST_KEY), **row}

@@ -16,6 +16,8 @@ def test_run_succeeds_with_only_warnings_failing(good):
     assert good.failed_checks() == {
         # C6 'Pigeon Fanciers' is 1 of 12 contacts: above the 5% allowed
         ("stg_mash__contacts", "unknown_agency_type_share_within_limit"): "WARN",
+        # ... and a referrer type neither seed knows
+        ("stg_mash__contacts", "referrer_type_known_to_the_seeds"): "WARN",
         # K6 pressed 4 the day before the menu had a 4
         ("fct_calls", "ivr_option_known_on_call_date"): "WARN",
         # ... and both are listed in audit.unmapped_values for an analyst

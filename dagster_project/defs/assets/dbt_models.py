@@ -29,7 +29,7 @@ from dagster import (
     TableColumn,
     TableSchema,
 )
-from dagster_dbt import DagsterDbtTranslator, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.resources import DUCKDB_WRITER_POOL, MashDbtCliResource, dbt_project
@@ -100,7 +100,8 @@ class MashDbtTranslator(DagsterDbtTranslator):
 
     A model or seed is keyed by its bare name (``stg_mash__contacts``); a source keeps
     dagster-dbt's ``[source, table]`` key (``raw/contacts``, ``matching/agency_matches``),
-    which is the key of the asset that writes it.
+    which is the key of the asset that writes it. Tests on a source (the raw layer's
+    contract, ``_raw__sources.yml``) are checks of the asset that writes it.
     """
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
@@ -117,7 +118,9 @@ class MashDbtTranslator(DagsterDbtTranslator):
         return spec._replace(description=test_description(manifest["nodes"][unique_id]))
 
 
-TRANSLATOR = MashDbtTranslator()
+TRANSLATOR = MashDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+)
 
 _COLUMNS_QUERY = (
     "select column_name, data_type from information_schema.columns "
