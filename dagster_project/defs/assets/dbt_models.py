@@ -62,8 +62,9 @@ TEST_SENTENCES = {
     "grid_is_complete": (
         "A row for every {dimension_column} of {dimension_model} and every month in range."
     ),
-    "share_at_least": "Where {population_where}, at least {minimum} of rows have {condition}.",
-    "share_at_most": "Where {population_where}, at most {maximum} of rows have {condition}.",
+    "share_within": (
+        "Where {population_where}, the share of rows with {condition} is within its bounds."
+    ),
 }
 
 
