@@ -53,7 +53,6 @@ def test_a_run_says_what_each_step_did_and_sums_up(data_dir, tmp_path, monkeypat
 
     succeeded = materialize_all(talk=True)
     out = capfd.readouterr().out
-    open("/tmp/talkrun/first.txt", "w").write(out)
 
     assert "Running with dbt=" not in out and "dbt build" not in out
     started = re.findall(r"^(\S+): started$", out, re.MULTILINE)
