@@ -43,6 +43,8 @@ def materialize_all(
     if instance is None:
         with data_folder_instance() as own_instance:
             return materialize_all(own_instance, tags, talk)
+    if talk:
+        print(f"Refreshing {settings.warehouse_path()} from {settings.landing_dir()}", flush=True)
     # Loaded afresh so the warehouse resource follows MASH_DATA_DIR as it is now.
     job = defs().resolve_job_def(REFRESH_JOB_NAME)
     if not talk:
@@ -62,6 +64,11 @@ def materialize_all(
         )
     for line in run_talk.summary():
         print(line, file=console, flush=True)
+    print(
+        f"  dbt's output and the full log: run {result.run_id} in {instance.root_directory}",
+        file=console,
+        flush=True,
+    )
     return result.success
 
 

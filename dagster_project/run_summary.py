@@ -31,6 +31,7 @@ OTHER_COUNTS = {
 #: The Python logger of dagster-dbt's notes (the dbt command, its parse cache), which the
 #: command line keeps at WARNING.
 LIBRARY_LOGGER = "dagster.builtin"
+STEP_ERROR_WRAPPER = "DagsterExecutionStepExecutionError"
 PUBLISHED_PATH = "path"
 REPORT_PATH = "report_path"
 
@@ -113,6 +114,9 @@ class RunTalk(logging.Handler):
             self.echo(f"{step_key}: done in {seconds:.1f} s{': ' + counts if counts else ''}")
         elif kind == DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
+            # A step's own exception is the cause of Dagster's "error while executing" wrapper.
+            if error is not None and error.cls_name == STEP_ERROR_WRAPPER and error.cause:
+                error = error.cause
             message = error.message.strip() if error else "no error recorded"
             self.failed_steps[step_key] = message
             self.echo(f"{step_key}: FAILED: {message}")

@@ -5,8 +5,14 @@ are; a second run over the same landing folder lists every file it skipped."""
 import csv
 import re
 
+import dagster as dg
+
 from dagster_project import settings
 from dagster_project.pipeline import materialize_all
+from dagster_project.run_summary import RunTalk
+
+WARN = dg.AssetCheckSeverity.WARN
+ERROR = dg.AssetCheckSeverity.ERROR
 
 LANDING_FILES = {
     "schools/edubasealldata20190901.csv": [
@@ -88,3 +94,64 @@ def test_a_run_says_what_each_step_did_and_sums_up(data_dir, tmp_path, monkeypat
         assert f"    {name}: skipped, already loaded" in again
     assert "  files: 0 loaded, 3 skipped (already loaded), 0 quarantined" in _summary(again)
     assert "  rows: 0 loaded, 0 rejected" in _summary(again)
+
+
+@dg.asset(
+    check_specs=[
+        dg.AssetCheckSpec("accepted", asset="landed"),
+        dg.AssetCheckSpec("fresh", asset="landed"),
+    ]
+)
+def landed():
+    yield dg.MaterializeResult(
+        metadata={"files_loaded": 2, "files_skipped": 5, "rows_loaded": 30, "rows_rejected": 1}
+    )
+    yield dg.AssetCheckResult(check_name="accepted", passed=False, severity=WARN)
+    yield dg.AssetCheckResult(check_name="fresh", passed=True)
+
+
+@dg.asset(deps=[landed], check_specs=[dg.AssetCheckSpec("complete", asset="copied")])
+def copied(tmp_path_factory_dir: dg.ResourceParam[str]):
+    path = f"{tmp_path_factory_dir}/copy.duckdb"
+    yield dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(path), "table_count": 4})
+    yield dg.AssetCheckResult(check_name="complete", passed=False, severity=ERROR)
+
+
+@dg.asset
+def broken():
+    raise ValueError("the landing folder is not readable")
+
+
+def test_replayed_events_give_step_lines_and_checks_by_severity(tmp_path):
+    result = dg.materialize(
+        [landed, copied, broken],
+        resources={"tmp_path_factory_dir": str(tmp_path)},
+        raise_on_error=False,
+    )
+    lines = []
+    talk = RunTalk(lines.append)
+    for event in result.all_events:
+        talk.event(event)
+
+    assert "landed: started" in lines
+    done = next(line for line in lines if line.startswith("landed: done in "))
+    assert done.endswith(
+        "files: 2 loaded, 5 skipped (already loaded); rows: 30 loaded, 1 rejected; "
+        "checks: 1 passed, 1 failed (warn)"
+    )
+    copied_done = next(line for line in lines if line.startswith("copied: done in "))
+    assert copied_done.endswith("tables published: 4; checks: 0 passed, 1 failed (error)")
+    assert any(
+        line.startswith("broken: FAILED: ") and "the landing folder is not readable" in line
+        for line in lines
+    )
+    assert talk.summary() == [
+        "Summary:",
+        "  files: 2 loaded, 5 skipped (already loaded), 0 quarantined",
+        "  rows: 30 loaded, 1 rejected",
+        "  checks: 1 passed, 1 failed (error), 1 failed (warn)",
+        "    failed: copied:complete",
+        "    failed: landed:accepted",
+        f"  published file: {tmp_path}/copy.duckdb",
+        "  failed steps: broken",
+    ]
