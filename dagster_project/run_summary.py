@@ -2,8 +2,8 @@
 counts its materialisations carry), the steps' warnings and notes, and a closing summary.
 
 It reads the run's own Dagster events, as a logger of the run receives them, so the lines
-appear while the run goes; the same events replayed (``ExecuteInProcessResult.all_events``)
-give the same lines.
+appear while the run goes; a finished run's events (``ExecuteInProcessResult.all_events``)
+replayed through ``RunTalk.event`` give the same step lines and summary.
 """
 
 import logging
@@ -59,7 +59,8 @@ def _totals(materializations: Iterable[dg.AssetMaterialization]) -> dict[str, in
 
 
 def _counted(totals: dict[str, int], counts: dict[str, str], every: bool = False) -> str:
-    """ "3 loaded, 2 skipped": the first count always, the others when not zero (or ``every``)."""
+    """E.g. "3 loaded, 2 skipped": the first count always, the others when not zero (or all
+    with ``every``)."""
     first, *others = counts
     shown = [first, *(key for key in others if every or totals.get(key))]
     return ", ".join(f"{totals.get(key, 0):,} {counts[key]}" for key in shown)
