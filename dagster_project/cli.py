@@ -39,8 +39,8 @@ def materialize() -> None:
     """Materialise every asset into the warehouse, as the nightly run does."""
     from dagster_project.pipeline import materialize_all
 
-    if not materialize_all():
-        raise click.ClickException("The run failed; see the log above.")
+    if not materialize_all(talk=True):
+        raise click.ClickException("The run failed; see the lines above.")
 
 
 @main.command("run")
@@ -64,7 +64,7 @@ def run(context: click.Context, **empty_landing_options) -> None:
         context.invoke(EMPTY_LANDING, **empty_landing_options)
         return
     if not refresh_if_changed(click.echo):
-        raise click.ClickException("The run failed; see the log above.")
+        raise click.ClickException("The run failed; see the lines above.")
 
 
 @main.command("withdraw")

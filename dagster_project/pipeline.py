@@ -1,6 +1,10 @@
 """Materialising the whole asset graph from the command line, in this process."""
 
-from collections.abc import Callable
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stdout
 
 from dagster import DagsterInstance
 
@@ -18,29 +22,66 @@ def refresh_if_changed(echo: Callable[[str], None]) -> bool:
     if reason:
         echo(f"Nothing to do: {reason} (recorded in {night_inputs.NIGHT_CHECKS}).")
         return True
-    return materialize_all(tags={night_inputs.FINGERPRINT_TAG: current.as_tag()})
+    return materialize_all(tags={night_inputs.FINGERPRINT_TAG: current.as_tag()}, talk=True)
 
 
 def materialize_all(
-    instance: DagsterInstance | None = None, tags: dict[str, str] | None = None
+    instance: DagsterInstance | None = None,
+    tags: dict[str, str] | None = None,
+    talk: bool = False,
 ) -> bool:
     """Run the nightly refresh job (every asset and check) on the data folder's instance, or
-    on ``instance``; True when the run succeeded."""
+    on ``instance``; True when the run succeeded.
+
+    With ``talk``, the terminal gets a line per step and a closing summary (run_summary.py)
+    in place of Dagster's console log; what the steps print (dbt's own lines) goes to the
+    run's captured stdout in the Dagster instance only."""
     from dagster_project.definitions import defs
     from dagster_project.defs.jobs import REFRESH_JOB_NAME
+    from dagster_project.run_summary import LIBRARY_LOGGER, RunTalk, talk_logger
 
     if instance is None:
         with data_folder_instance() as own_instance:
-            return materialize_all(own_instance, tags)
+            return materialize_all(own_instance, tags, talk)
+    if talk:
+        print(f"Refreshing {settings.warehouse_path()} from {settings.landing_dir()}", flush=True)
     # Loaded afresh so the warehouse resource follows MASH_DATA_DIR as it is now.
     job = defs().resolve_job_def(REFRESH_JOB_NAME)
-    result = job.execute_in_process(
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        instance=instance,
-        tags=tags,
-        raise_on_error=False,
+    if not talk:
+        run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+        return job.execute_in_process(
+            run_config=run_config, instance=instance, tags=tags, raise_on_error=False
+        ).success
+    console = sys.stdout
+    run_talk = RunTalk(lambda line: print(line, file=console, flush=True))
+    job = job.with_logger_defs({**job.loggers, "talk": talk_logger(run_talk)})
+    with open(os.devnull, "w") as devnull, redirect_stdout(devnull), _quiet(LIBRARY_LOGGER):
+        result = job.execute_in_process(
+            run_config={"loggers": {"talk": {}}},
+            instance=instance,
+            tags=tags,
+            raise_on_error=False,
+        )
+    for line in run_talk.summary():
+        print(line, file=console, flush=True)
+    print(
+        f"  dbt's output and the full log: run {result.run_id} in {instance.root_directory}",
+        file=console,
+        flush=True,
     )
     return result.success
+
+
+@contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """The Python logger ``logger_name`` at WARNING for the duration."""
+    library_logger = logging.getLogger(logger_name)
+    level = library_logger.level
+    library_logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        library_logger.setLevel(level)
 
 
 def landing_is_empty() -> bool:

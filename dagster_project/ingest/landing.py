@@ -187,6 +187,7 @@ def _skipped(
     seen = [e for e in earlier if e.file_name == file_name and e.status in ("loaded", "skipped")]
     if seen:
         reports[seen[0].kind].files_skipped += 1
+        run.log.info(f"{file_name}: skipped, already loaded")
         return True
     loaded_before = [e for e in earlier if e.status == "loaded"]
     if not loaded_before:
