@@ -95,21 +95,36 @@ def map_headers(
     positions: dict[str, int] = {}
     extras: list[tuple[int, str]] = []
     used_extra_keys: set[str] = set()
+
+    def as_extra(position: int) -> None:
+        extra_key = headers[position].strip() or f"column_{position + 1}"
+        if extra_key in used_extra_keys:
+            extra_key = f"{extra_key}_{position + 1}"
+        used_extra_keys.add(extra_key)
+        extras.append((position, extra_key))
+
     for position, header in enumerate(headers):
         name = aliases.columns.get(header_key(header))
         if name is None:
-            extra_key = header.strip() or f"column_{position + 1}"
-            if extra_key in used_extra_keys:
-                extra_key = f"{extra_key}_{position + 1}"
-            used_extra_keys.add(extra_key)
-            extras.append((position, extra_key))
-        elif name in positions:
-            raise FileRefused(
-                f"columns {positions[name] + 1} and {position + 1} of the header row "
-                f"both name {by_name[name].header}. Remove one of them and drop the file again."
-            )
-        else:
+            as_extra(position)
+        elif name not in positions:
             positions[name] = position
+        else:
+            # A header that is the contract's own name outranks an alias of it (an export
+            # with "Child District" and a "Locality" column keeps Locality as an extra).
+            earlier = positions[name]
+            ranks = (_rank(headers[earlier], by_name[name]), _rank(header, by_name[name]))
+            if ranks[0] == ranks[1]:
+                raise FileRefused(
+                    f"columns {earlier + 1} and {position + 1} of the header row both name "
+                    f"{by_name[name].header}. Remove one of them and drop the file again."
+                )
+            if ranks[1] < ranks[0]:
+                positions[name] = position
+                as_extra(earlier)
+            else:
+                as_extra(position)
+    extras.sort()
 
     missing = [c for c in contract.columns if c.required and c.name not in positions]
     if missing:
@@ -119,6 +134,11 @@ def map_headers(
         (position, key) for position, key in extras if header_key(headers[position]) in aliases.kept
     )
     return HeaderMap(positions=positions, extras=tuple(extras), kept=kept)
+
+
+def _rank(header: str, column) -> int:
+    """0 for the contract's own name of ``column``, 1 for an alias."""
+    return 0 if header_key(header) in {header_key(column.header), header_key(column.name)} else 1
 
 
 def _missing_reason(contract: Contract, missing: list[str], unmatched: list[str]) -> str:

@@ -67,3 +67,25 @@ def test_one_header_for_two_columns_is_a_configuration_error(tmp_path):
     path.write_text(yaml.safe_dump(configured))
     with pytest.raises(ValueError, match="'Talk Time' is given for both"):
         load_aliases(path)
+
+
+@pytest.mark.parametrize("order", ["contract name first", "alias first"])
+def test_the_contract_name_outranks_an_alias_of_the_same_column(order):
+    contract = CONTRACTS["contacts"]
+    aliases = load_aliases()["contacts"]
+    alias = CONFIGURED["contacts"]["columns"]["child_district"][0]
+    headers = [c.header for c in contract.columns]
+    headers = headers + [alias] if order == "contract name first" else [alias, *headers]
+
+    mapped = map_headers(headers, contract, aliases)
+
+    assert mapped.positions["child_district"] == headers.index("child_district")
+    assert mapped.extras == ((headers.index(alias), alias),)
+
+
+def test_two_aliases_of_one_column_are_refused():
+    contract = CONTRACTS["contacts"]
+    first, second = CONFIGURED["contacts"]["columns"]["child_district"][:2]
+    headers = [c.header for c in contract.columns if c.name != "child_district"]
+    with pytest.raises(FileRefused, match="both name child_district"):
+        map_headers([*headers, first, second], contract, load_aliases()["contacts"])
