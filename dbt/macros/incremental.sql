@@ -9,10 +9,12 @@
     (delete_ids_gone_from_raw). Raw is never trusted to grow only forwards in time: the
     winners are compared, not load timestamps. -#}
 
-{#- A literal fingerprint of what a model's rows are computed from besides raw: its own
-    code, the project macros it calls (rendered, so macros they call count too) and the
-    checksums of the seeds it reads. A change to any of them makes the next incremental run
-    recompute every row. -#}
+{#- A fingerprint of what a model's rows are computed from besides raw's versions: its own
+    code, the project macros it calls (rendered, so macros they call count too), the
+    checksums of the seeds it reads, and the pseudonymisation key raw is bound to
+    (audit.pseudonym_key: mash rotate-key rewrites raw's pseudonyms in place, keeping each
+    row's provenance). A change to any of them makes the next incremental run recompute
+    every row. -#}
 {% macro build_fingerprint() -%}
     {%- set parts = [model.raw_code] -%}
     {%- if execute -%}
@@ -26,8 +28,14 @@
         {%- for node_id in model.depends_on.nodes | sort if node_id.startswith('seed.') -%}
             {%- do parts.append(graph.nodes[node_id].checksum.checksum) -%}
         {%- endfor -%}
+        {%- set key_binding = adapter.get_relation(
+            database=this.database, schema='audit', identifier='pseudonym_key') -%}
     {%- endif -%}
-    '{{ local_md5(parts | join("\n")) }}'
+    {%- if key_binding -%}
+        md5('{{ local_md5(parts | join("\n")) }}' || coalesce((select min(fingerprint) from {{ key_binding }}), ''))
+    {%- else -%}
+        '{{ local_md5(parts | join("\n")) }}'
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The ids of raw_relation an incremental run must recompute: those whose winning raw

@@ -4,7 +4,8 @@ The warehouse is built from the fixture data, then a night changes raw: a new mo
 contacts and calls, a file updating an older contact and call (loaded with an older
 timestamp than the first build, so only the versions can tell), a withdrawn file (one
 contact reverts to its earlier version, others go), a new match and a changed match for
-an old name, and staging rows built with a stale fingerprint. ``dbt build`` on that
+an old name, and staging rows built with a stale fingerprint. A key rotation, which
+rewrites raw's pseudonyms in place, makes staging recompute every row. ``dbt build`` on that
 warehouse and ``dbt build --full-refresh`` on a copy must give the same tables, row for
 row.
 """
@@ -22,6 +23,7 @@ from dagster_project.defs.resources import DBT_EXECUTABLE
 from dagster_project.ingest.audit import record_file
 from dagster_project.ingest.raw_tables import ensure_tables
 from dagster_project.matching.referrer_keys import referrer_key
+from dagster_project.pseudonymise import bind_key
 from dagster_project.withdraw import withdraw_file
 
 from . import fixture_data, raw_layer
@@ -236,3 +238,24 @@ def test_a_night_with_nothing_new_recomputes_no_staging_row(builds, data_dir: Pa
         assert connection.execute(
             "select responsible_team from staging.stg_mash__contacts where contact_id = 'C3'"
         ).fetchall() == [("kept",)]
+
+
+def test_a_key_rotation_recomputes_every_pseudonym(builds, data_dir: Path):
+    incremental, _ = builds
+    warehouse = settings.warehouse_path()
+    shutil.copy(incremental, warehouse)
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("update raw.contacts set child_key = 'rotated-' || child_key")
+        connection.execute("update raw.calls set caller_key = 'rotated-' || caller_key")
+        bind_key(connection, b"rotated-key-" + b"r" * 32, "rotated")
+    _dbt_build("--select", "stg_mash__contacts", "stg_telephony__calls")
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute(
+            "select count(*) filter (where child_key not like 'rotated-%'), count(*) ="
+            " (select count(distinct contact_id) from raw.contacts)"
+            " from staging.stg_mash__contacts"
+        ).fetchall() == [(0, True)]
+        assert connection.execute(
+            "select count(*) from staging.stg_telephony__calls"
+            " where caller_key not like 'rotated-%'"
+        ).fetchall() == [(0,)]
