@@ -41,6 +41,11 @@
 {#- The ids of raw_relation an incremental run must recompute: those whose winning raw
     version differs from the one the model holds or was built with another fingerprint. -#}
 {% macro changed_ids(raw_relation, key_column) -%}
+    {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if execute and 'build_fingerprint' not in built_columns -%}
+    {#- built before it was incremental: every id, and on_schema_change adds the columns -#}
+    select distinct {{ key_column }} from {{ raw_relation }}
+    {%- else -%}
     select winners.{{ key_column }}
     from (
         select {{ key_column }}, source_file, source_sha256, source_row
@@ -54,6 +59,7 @@
         and winners.source_row = built.source_row
         and built.build_fingerprint = {{ build_fingerprint() }}
     where built.{{ key_column }} is null
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Post-hook: delete the rows whose id has no version left in raw (all withdrawn). -#}
