@@ -4,9 +4,21 @@
 -- audit.unmapped_values; it never stops the build. Free text is scrubbed of e-mail
 -- addresses, telephone numbers, postcodes and ids (scrub_identifiers). Referrer free text
 -- stays in raw: the matching asset keys each raw row by the keyed hash of its name.
+-- Incremental (macros/incremental.sql): only contacts whose winning version changed are
+-- recomputed, from all their raw versions.
+{{ config(
+    materialized='incremental',
+    unique_key='contact_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='sync_all_columns',
+    post_hook="{{ delete_ids_gone_from_raw(source('raw', 'contacts'), 'contact_id') }}",
+) }}
 with latest as (
     select *
     from {{ source('raw', 'contacts') }}
+    {% if is_incremental() -%}
+    where contact_id in ({{ changed_ids(source('raw', 'contacts'), 'contact_id') }})
+    {% endif -%}
     qualify {{ latest_version_rank('contact_id') }} = 1
 ),
 
@@ -65,7 +77,8 @@ select
     coded.source_file,
     coded.source_sha256,
     coded.source_row,
-    coded.loaded_at
+    coded.loaded_at,
+    {{ build_fingerprint() }} as build_fingerprint
 from coded
 left join {{ ref('contact_methods') }} as methods
     on coded.method_key = methods.method_key

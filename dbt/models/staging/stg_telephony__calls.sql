@@ -1,8 +1,20 @@
 -- One row per call: its latest version, free text scrubbed of e-mail addresses, telephone
 -- numbers, postcodes and ids (scrub_identifiers).
+-- Incremental (macros/incremental.sql): only calls whose winning version changed are
+-- recomputed, from all their raw versions.
+{{ config(
+    materialized='incremental',
+    unique_key='call_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='sync_all_columns',
+    post_hook="{{ delete_ids_gone_from_raw(source('raw', 'calls'), 'call_id') }}",
+) }}
 with latest as (
     select *
     from {{ source('raw', 'calls') }}
+    {% if is_incremental() -%}
+    where call_id in ({{ changed_ids(source('raw', 'calls'), 'call_id') }})
+    {% endif -%}
     qualify {{ latest_version_rank('call_id') }} = 1
 )
 
@@ -22,6 +34,8 @@ select
     {{ clean_free_text('call_outcome') }} as call_outcome,
     record_updated_at,
     source_file,
+    source_sha256,
     source_row,
-    loaded_at
+    loaded_at,
+    {{ build_fingerprint() }} as build_fingerprint
 from latest
