@@ -22,9 +22,9 @@ from dagster_project import settings
 from dagster_project.defs.resources import DBT_EXECUTABLE
 from dagster_project.ingest.audit import record_file
 from dagster_project.ingest.raw_tables import ensure_tables
+from dagster_project.ingest.withdrawal import withdraw_file
 from dagster_project.matching.referrer_keys import referrer_key
 from dagster_project.pseudonymise import bind_key
-from dagster_project.withdraw import withdraw_file
 
 from . import fixture_data, raw_layer
 
