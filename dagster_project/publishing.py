@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -101,8 +102,7 @@ class PublishGuardError(RuntimeError):
     """The copy would expose a table or column analysts must never see."""
 
 
-@dataclass(frozen=True)
-class PublishedTable:
+class PublishedTable(NamedTuple):
     """One table of the published copy: its rows, and the columns left out of it."""
 
     schema: str

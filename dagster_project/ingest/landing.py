@@ -68,12 +68,13 @@ class KindReport:
     files_loaded: int = 0
     files_skipped: int = 0
     files_quarantined: int = 0
+    #: "file: reason" of the first quarantined files
+    quarantine_examples: list[str] = field(default_factory=list)
     rows_loaded: int = 0
     rows_rejected: int = 0
-    table_row_count: int = 0
-    #: "file: reason" of quarantined files, then "file row N column C: reason" of rejected rows
-    quarantine_examples: list[str] = field(default_factory=list)
+    #: "file row N column C: reason" of the first rejected rows
     rejection_examples: list[str] = field(default_factory=list)
+    table_row_count: int = 0
 
     @property
     def all_accepted(self) -> bool:

@@ -36,17 +36,27 @@ def _result(problems: list[str], severity: AssetCheckSeverity, **metadata) -> As
     return AssetCheckResult(passed=not problems, severity=severity, metadata=metadata)
 
 
-@asset_check(
-    asset=AssetKey(["trial", "assignment"]),
-    name="assignment_frozen",
+def _trial_check(table: str, name: str, description: str, blocking: bool = False):
+    """An asset check on ``trial.<table>``, run in the writer pool like every warehouse read."""
+    return asset_check(
+        asset=AssetKey(["trial", table]),
+        name=name,
+        description=description,
+        blocking=blocking,
+        pool=DUCKDB_WRITER_POOL,
+    )
+
+
+@_trial_check(
+    "assignment",
+    "assignment_frozen",
+    blocking=True,
     description=(
         "trial.assignment equals the frozen assignment file (URN, stratum, arm, randomised "
         "URN, source) and every row, like the manifest, carries the plan's hash; the frozen "
         "file must still match its manifest's fingerprint. Blocking: an edited or re-drawn "
         "assignment makes every trial figure meaningless."
     ),
-    blocking=True,
-    pool=DUCKDB_WRITER_POOL,
 )
 def assignment_frozen(duckdb: DuckDBResource) -> AssetCheckResult:
     from dagster_project import settings
@@ -121,17 +131,16 @@ def assignment_balanced(duckdb: DuckDBResource) -> AssetCheckResult:
     )
 
 
-@asset_check(
-    asset=AssetKey(["trial", "results"]),
-    name="results_complete",
+@_trial_check(
+    "results",
+    "results_complete",
+    blocking=True,
     description=(
         "Every outcome of the plan has one trial.results row for each of its models (primary: "
         "Poisson QMLE, negative binomial, ANCOVA, two-way fixed effects; secondaries: Poisson "
         "QMLE), none unplanned, each estimated or saying why it is not estimable. Blocking: "
         "a pre-registered analysis missing from the trial report is selective reporting."
     ),
-    blocking=True,
-    pool=DUCKDB_WRITER_POOL,
 )
 def results_complete(duckdb: DuckDBResource) -> AssetCheckResult:
     from dagster_project.trial.checks import results_problems
@@ -145,14 +154,13 @@ def results_complete(duckdb: DuckDBResource) -> AssetCheckResult:
     )
 
 
-@asset_check(
-    asset=AssetKey(["trial", "consort"]),
-    name="consort_consistent",
+@_trial_check(
+    "consort",
+    "consort_consistent",
     description=(
         "The CONSORT flow adds up: schools assessed minus those excluded equals those "
         "randomised, and the randomised equal the sum allocated to the arms. Warns only."
     ),
-    pool=DUCKDB_WRITER_POOL,
 )
 def consort_consistent(duckdb: DuckDBResource) -> AssetCheckResult:
     from dagster_project.trial.checks import consort_problems
