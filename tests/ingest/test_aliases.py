@@ -89,3 +89,9 @@ def test_two_aliases_of_one_column_are_refused():
     headers = [c.header for c in contract.columns if c.name != "child_district"]
     with pytest.raises(FileRefused, match="both name child_district"):
         map_headers([*headers, first, second], contract, load_aliases()["contacts"])
+
+
+def test_the_default_file_keeps_the_gias_town_the_matcher_reads():
+    from dagster_project.ingest.headers import header_key
+
+    assert header_key("Town") in load_aliases()["schools"].kept

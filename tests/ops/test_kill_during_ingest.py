@@ -36,7 +36,7 @@ KILL_AT_FRACTION = 0.5
 INGEST = "from tests.ops.test_kill_during_ingest import materialize_ingestion as m; m()"
 
 #: clock columns, which differ between any two runs
-CLOCKS = frozenset({"loaded_at", "rejected_at", "quarantined_at"})
+CLOCKS = frozenset({"loaded_at", "rejected_at", "quarantined_at", "bound_at"})
 RAW_AND_AUDIT = ("raw", "audit")
 
 

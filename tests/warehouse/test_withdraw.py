@@ -17,9 +17,10 @@ from .fixture_data import BAD_FILE
 def test_a_blocking_failure_names_the_file_behind_it(bad_file):
     assert not bad_file.result.success
     failed = bad_file.failed_checks()
-    assert failed[("stg_mash__contacts", "not_null_stg_mash__contacts_child_key")] == "ERROR"
+    # The raw contract's not-null test fails first, and dbt builds nothing that reads it.
+    assert failed[("raw/contacts", "source_not_null_raw_contacts_child_key")] == "ERROR"
     assert bad_file.query(
-        "select source_file, source_row from test_failures.not_null_stg_mash__contacts_child_key"
+        "select source_file, source_row from test_failures.source_not_null_raw_contacts_child_key"
     ) == [(BAD_FILE, 2)]
 
 
