@@ -1,5 +1,6 @@
 """Readers of the published file never fail and never see half a publication."""
 
+import itertools
 import json
 import subprocess
 import sys
@@ -88,7 +89,7 @@ def test_readers_see_whole_versions_while_publish_replaces_the_file(
     # Each publication is a new file renamed over the path, never a rewrite in place. (A
     # file no reader holds any more may free its inode for a later draft, so only
     # consecutive publications are compared.)
-    assert all(before != after for before, after in zip(inodes, inodes[1:]))
+    assert all(before != after for before, after in itertools.pairwise(inodes))
     observations = [json.loads(line) for line in output.splitlines()]
     assert [o for o in observations if "error" in o] == []
     seen = [tuple(o["seen"]) for o in observations if "seen" in o]
