@@ -194,3 +194,41 @@ def test_data_and_landing_folders_from_the_environment(played_trial, run_mash, t
     assert sorted(p.relative_to(landing) for p in landing.rglob("*") if p.is_file()) == files_before
     months = trial.query("select distinct strftime(contact_at, '%Y-%m') m from raw.contacts")
     assert sorted(months["m"]) == ["2017-09"]
+
+
+def test_a_night_of_bad_values_still_publishes_and_audits_each(trial_copy, run_mash):
+    published_before = sha256(trial_copy.published)
+    school = a_school_name(trial_copy)
+    write_contacts(
+        trial_copy.landing / "contacts" / "zz_bad_values_2020-03.csv",
+        [
+            new_contact("BAD00001", "WhatsApp", school),
+            {**new_contact("BAD00002", "Telephone", school), "Referrer Name": "x" * 1_000_000},
+            {**new_contact("BAD00003", "Telephone", school), "Contact Date Time": "01/01/1900"},
+        ],
+    )
+    calls = trial_copy.landing / "calls" / "zz_bad_values_2020-03.csv"
+    calls.write_text("call_id,call_start,talk_seconds\nBADCALL1,16/03/2020 10:15,1000000000\n")
+    settle(calls)
+
+    done = run_mash(trial_copy, "materialize")
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert sha256(trial_copy.published) != published_before
+    rejected = trial_copy.query(
+        "select file_name, column_name, reason from audit.rejected_rows "
+        "where file_name like '%zz_bad_values%'",
+        published=True,
+    )
+    reasons = dict(zip(rejected["column_name"], rejected["reason"], strict=True))
+    assert "2000-01-01" in reasons["contact_datetime"]
+    assert "seconds" in reasons["talk_seconds"]
+    assert "referrer_name" in reasons
+    unmapped = trial_copy.query(
+        "select value from audit.unmapped_values where kind = 'contact_method'", published=True
+    )
+    assert "WhatsApp" in set(unmapped["value"])
+    channel = trial_copy.query(
+        "select channel from marts.fct_contacts where contact_id = 'BAD00001'", published=True
+    )
+    assert list(channel["channel"]) == ["other"]
