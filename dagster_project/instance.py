@@ -5,15 +5,21 @@ and ``make ui``: one run history, one set of sensor cursors per data folder.
 ``DAGSTER_HOME`` to that).
 """
 
+import os
 import shutil
+import socket
 from pathlib import Path
 
-from dagster import DagsterInstance
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from dagster_project import settings
 
 #: The instance config (writer pool limit, run retries) each data folder starts from.
 TEMPLATE = Path(__file__).with_name("dagster.yaml")
+
+#: Tags of a run executed by this process, so a later one can tell that it died.
+PROCESS_TAG = "mash/pid"
+HOST_TAG = "mash/host"
 
 
 def prepare_dagster_home() -> Path:
@@ -28,6 +34,40 @@ def prepare_dagster_home() -> Path:
 
 def data_folder_instance() -> DagsterInstance:
     return DagsterInstance.from_config(str(prepare_dagster_home()))
+
+
+def this_process_tags() -> dict[str, str]:
+    return {PROCESS_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def release_dead_runs(instance: DagsterInstance) -> list[str]:
+    """Mark failed, and free the writer-pool slots of, every run this host's command line
+    started whose process is gone (killed, or the machine lost power): else the next run
+    waits for those slots for ever. Returns their run ids."""
+    released = []
+    unfinished = RunsFilter(
+        statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED],
+        tags={HOST_TAG: socket.gethostname()},
+    )
+    for run in instance.get_runs(filters=unfinished):
+        if _alive(int(run.tags.get(PROCESS_TAG, "0"))):
+            continue
+        instance.report_run_failed(run, "Its process ended without finishing the run.")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        released.append(run.run_id)
+    return released
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from contextlib import contextmanager, redirect_stdout
 from dagster import DagsterInstance
 
 from dagster_project import night_inputs, settings
-from dagster_project.instance import data_folder_instance
+from dagster_project.instance import data_folder_instance, release_dead_runs, this_process_tags
 from dagster_project.warehouse import connect_read_only, table_exists
 
 
@@ -43,6 +43,9 @@ def materialize_all(
     if instance is None:
         with data_folder_instance() as own_instance:
             return materialize_all(own_instance, tags, talk)
+    for run_id in release_dead_runs(instance):
+        print(f"Released the writer slots of run {run_id}, whose process had died.", flush=True)
+    tags = {**(tags or {}), **this_process_tags()}
     if talk:
         print(f"Refreshing {settings.warehouse_path()} from {settings.landing_dir()}", flush=True)
     # Loaded afresh so the warehouse resource follows MASH_DATA_DIR as it is now.
