@@ -1,6 +1,6 @@
-"""The demo's tables of names, places and spellings: the CSV files in ``mash_demo/data/``,
-read in file order (the generator's draws depend on it). A cell may list several values
-separated by ``|``."""
+"""The demo's tables of names, places and spellings: the CSV files in
+``mash_demo/reference_tables/``, read in file order (the generator's draws depend on it). A
+cell may list several values separated by ``|``."""
 
 import csv
 import io
@@ -12,8 +12,8 @@ LIST_SEPARATOR = "|"
 
 @cache
 def read_table(name: str) -> tuple[dict[str, str], ...]:
-    """The rows of ``data/<name>.csv`` as text, in file order."""
-    text = (files("mash_demo") / "data" / f"{name}.csv").read_text(encoding="utf-8")
+    """The rows of ``reference_tables/<name>.csv`` as text, in file order."""
+    text = (files("mash_demo") / "reference_tables" / f"{name}.csv").read_text(encoding="utf-8")
     return tuple(csv.DictReader(io.StringIO(text)))
 
 
@@ -31,5 +31,6 @@ def grouped(name: str, key: str, value: str) -> dict[str, tuple[str, ...]]:
 
 
 def words(list_name: str) -> tuple[str, ...]:
-    """One of the word lists in ``data/words.csv`` (first names, saints' names, streets...)."""
+    """One of the word lists in ``reference_tables/words.csv`` (first names, saints' names,
+    streets...)."""
     return grouped("words", "list", "word")[list_name]
