@@ -2,7 +2,6 @@
 lines stay off the terminal; a closing summary of files, rows, checks and where the outputs
 are; a second run over the same landing folder lists every file it skipped."""
 
-import csv
 import re
 
 import dagster as dg
@@ -10,42 +9,18 @@ import dagster as dg
 from dagster_project import settings
 from dagster_project.pipeline import materialize_all
 from dagster_project.run_summary import RunTalk
+from tests.ops.small_landing import landing_files, write_landing
 
 WARN = dg.AssetCheckSeverity.WARN
 ERROR = dg.AssetCheckSeverity.ERROR
 
-LANDING_FILES = {
-    "schools/edubasealldata20190901.csv": [
-        ["URN", "EstablishmentName", "LA (code)", "LA (name)", "TelephoneNum", "OpenDate"],
-        ["125001", "Abbey C of E Infant School", "937", "Warwickshire", "01926 410410", ""],
-    ],
-    "contacts/contacts_2019.csv": [
-        [
-            "contact_id",
-            "child_id",
-            "contact_datetime",
-            "contact_method",
-            "referrer_type",
-            "referrer_name",
-            "contact_outcome",
-        ],
-        ["C0001", "CHILD-1", "02/09/2019 10:00", "Phone", "2A - Schools", "Abbey Infant", "NFA"],
-        ["C0002", "CHILD-2", "03/09/2019 11:00", "Email", "2A - Schools", "Abbey Infant", "NFA"],
-        ["C0003", "CHILD-3", "not a date", "Email", "2A - Schools", "Abbey Infant", "NFA"],
-    ],
-    "calls/calls_2019.csv": [
-        ["call_id", "call_start", "caller_number", "ivr_option", "wait_seconds", "talk_seconds"],
-        ["K0001", "02/09/2019 09:00", "01926 410410", "1", "30", "300"],
-    ],
-}
+LANDING_FILES = landing_files(
+    (["C0003", "CHILD-3", "not a date", "Email", "2A - Schools", "Abbey Infant", "NFA"],)
+)
 
 
 def _write_landing(landing) -> None:
-    for name, rows in LANDING_FILES.items():
-        path = landing / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="") as handle:
-            csv.writer(handle).writerows(rows)
+    write_landing(landing, LANDING_FILES)
 
 
 def _summary(out: str) -> list[str]:

@@ -7,8 +7,6 @@ most once (the second half reuses the first half's parse), and each model's mate
 carries its columns with their types.
 """
 
-import csv
-import os
 import time
 
 from dagster import AssetKey, DagsterRunStatus, RunsFilter, build_sensor_context
@@ -17,40 +15,15 @@ from dagster_project import settings
 from dagster_project.defs.sensors import LANDING_QUIET_SECONDS, landing_files
 from dagster_project.instance import data_folder_instance
 from dagster_project.pipeline import materialize_all
+from tests.ops import small_landing
 
-LANDING_FILES = {
-    "schools/edubasealldata20190901.csv": [
-        ["URN", "EstablishmentName", "LA (code)", "LA (name)", "TelephoneNum", "OpenDate"],
-        ["125001", "Abbey C of E Infant School", "937", "Warwickshire", "01926 410410", ""],
-    ],
-    "contacts/contacts_2019.csv": [
-        [
-            "contact_id",
-            "child_id",
-            "contact_datetime",
-            "contact_method",
-            "referrer_type",
-            "referrer_name",
-            "contact_outcome",
-        ],
-        ["C0001", "CHILD-1", "02/09/2019 10:00", "Phone", "2A - Schools", "Abbey Infant", "NFA"],
-        ["C0002", "CHILD-2", "03/09/2019 11:00", "Email", "2A - Schools", "Abbey Infant", "NFA"],
-    ],
-    "calls/calls_2019.csv": [
-        ["call_id", "call_start", "caller_number", "ivr_option", "wait_seconds", "talk_seconds"],
-        ["K0001", "02/09/2019 09:00", "01926 410410", "1", "30", "300"],
-    ],
-}
+LANDING_FILES = small_landing.landing_files()
 
 
 def _write_landing(landing) -> None:
-    settled = time.time() - LANDING_QUIET_SECONDS - 5
-    for name, rows in LANDING_FILES.items():
-        path = landing / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="") as handle:
-            csv.writer(handle).writerows(rows)
-        os.utime(path, (settled, settled))
+    small_landing.write_landing(
+        landing, LANDING_FILES, modified_at=time.time() - LANDING_QUIET_SECONDS - 5
+    )
 
 
 def test_after_a_command_line_run_the_sensor_finds_nothing_new(
