@@ -1,31 +1,23 @@
 -- Every value a reference seed does not know, with how often it occurs and where it came
 -- from: the list an analyst works through to add rows to the seeds. Blank values are left
 -- out (there is nothing to map).
-with contacts as (
-    select * from {{ ref('stg_mash__contacts') }}
-),
-
-calls as (
-    select * from {{ ref('stg_telephony__calls') }}
-),
-
-unmapped as (
+with unmapped as (
     select
         'contact_method' as kind, 'contact_methods' as seed, contact_method as value,
         source_file, loaded_at
-    from contacts
+    from {{ ref('stg_mash__contacts') }}
     where contact_method is not null and not is_method_mapped
     union all
     select 'referrer_type', 'referrer_type_aliases', referrer_type, source_file, loaded_at
-    from contacts
+    from {{ ref('stg_mash__contacts') }}
     where referrer_type is not null and cin_code is null
     union all
     select 'contact_outcome', 'contact_outcomes', outcome, source_file, loaded_at
-    from contacts
+    from {{ ref('stg_mash__contacts') }}
     where outcome is not null and outcome_group is null
     union all
     select 'ivr_option', 'ivr_menu_options', calls.ivr_option, calls.source_file, calls.loaded_at
-    from calls
+    from {{ ref('stg_telephony__calls') }} as calls
     where calls.ivr_option is not null
         and not exists (
             select 1

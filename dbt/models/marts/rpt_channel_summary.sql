@@ -1,37 +1,10 @@
 -- All contacts and referrals (every referrer) by channel, per academic year.
-with years as (
-    select distinct academic_year from {{ ref('fct_contacts') }}
-),
-
-channels as (
-    select distinct channel from {{ ref('contact_methods') }}
-    union
-    select distinct channel from {{ ref('fct_contacts') }}
-),
-
-counts as (
-    select
-        academic_year,
-        channel,
-        count(*) as contacts_and_referrals,
-        count(*) filter (where not is_referral) as contacts,
-        count(*) filter (where is_referral) as referrals
-    from {{ ref('fct_contacts') }}
-    group by academic_year, channel
-),
-
-grid as (
-    select
-        years.academic_year,
-        channels.channel,
-        coalesce(counts.contacts_and_referrals, 0) as contacts_and_referrals,
-        coalesce(counts.contacts, 0) as contacts,
-        coalesce(counts.referrals, 0) as referrals
-    from years
-    cross join channels
-    left join counts
-        on years.academic_year = counts.academic_year
-        and channels.channel = counts.channel
+with grid as (
+    {{ counts_by_year_and('channel', 'contact_methods', measures={
+        'contacts_and_referrals': 'count(*)',
+        'contacts': 'count(*) filter (where not is_referral)',
+        'referrals': 'count(*) filter (where is_referral)',
+    }) }}
 )
 
 select
