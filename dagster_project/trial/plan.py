@@ -63,9 +63,9 @@ class Stratifier:
     """A baseline variable cut into bands; schools are blocked by their bands."""
 
     name: str
-    variable: str
     cut_points: tuple[float, ...]
     labels: tuple[str, ...]
+    variable: str
 
     def band(self, value: float) -> str:
         return self.labels[sum(value >= cut for cut in self.cut_points)]
@@ -91,15 +91,15 @@ class TrialPlan:
     seed: int
     baseline: Window
     trial: Window
-    primary_outcome: str
     secondary_outcomes: tuple[SecondaryOutcome, ...]
+    primary_outcome: str
     covariates: tuple[str, ...]
     alpha: float
+    randomisation_draws: int
+    randomisation_seed: int
     target_power: float
     power_simulations: int
     power_seed: int
-    randomisation_draws: int
-    randomisation_seed: int
     interim_looks: tuple[int, ...] = ()
     alpha_spending: str = "obrien_fleming"
     merger_rule: str = "same_arm_to_lineage"
@@ -219,7 +219,10 @@ class _PlanReader:
         if len(set(map(str, labels))) != len(labels):
             self.fail(f"{key}.labels", "must be distinct")
         return Stratifier(
-            str(node["name"]), node["variable"], tuple(map(float, cuts)), tuple(map(str, labels))
+            name=str(node["name"]),
+            cut_points=tuple(map(float, cuts)),
+            labels=tuple(map(str, labels)),
+            variable=node["variable"],
         )
 
     def secondary(self, index: int, node) -> SecondaryOutcome:

@@ -36,15 +36,39 @@ def _result(problems: list[str], severity: AssetCheckSeverity, **metadata) -> As
     return AssetCheckResult(passed=not problems, severity=severity, metadata=metadata)
 
 
-def _trial_check(table: str, name: str, description: str, blocking: bool = False):
-    """An asset check on ``trial.<table>``, run in the writer pool like every warehouse read."""
-    return asset_check(
-        asset=AssetKey(["trial", table]),
-        name=name,
-        description=description,
-        blocking=blocking,
-        pool=DUCKDB_WRITER_POOL,
-    )
+def _trial_check(
+    table: str,
+    name: str,
+    description: str,
+    *,
+    blocking: bool = False,
+    when_empty: str | None = None,
+    additional_deps: tuple[str, ...] = (),
+):
+    """An asset check on ``trial.<table>``, run in the writer pool like every warehouse read.
+
+    The decorated rule gets the table's rows and the warehouse; with ``when_empty`` an empty
+    table passes as waiting for that reason without calling it.
+    """
+
+    def decorate(rule):
+        @asset_check(
+            asset=AssetKey(["trial", table]),
+            name=name,
+            description=description,
+            blocking=blocking,
+            additional_deps=[AssetKey(["trial", dep]) for dep in additional_deps],
+            pool=DUCKDB_WRITER_POOL,
+        )
+        def check(duckdb: DuckDBResource) -> AssetCheckResult:
+            rows = _table(duckdb, table)
+            if rows.empty and when_empty:
+                return _waiting(when_empty)
+            return rule(rows, duckdb)
+
+        return check
+
+    return decorate
 
 
 @_trial_check(
@@ -58,13 +82,12 @@ def _trial_check(table: str, name: str, description: str, blocking: bool = False
         "assignment makes every trial figure meaningless."
     ),
 )
-def assignment_frozen(duckdb: DuckDBResource) -> AssetCheckResult:
+def assignment_frozen(stored, duckdb: DuckDBResource) -> AssetCheckResult:
     from dagster_project import settings
     from dagster_project.trial import assignment_store
     from dagster_project.trial.checks import assignment_differences
     from dagster_project.trial.plan import PlanError, load_plan
 
-    stored = _table(duckdb, "assignment")
     error = AssetCheckSeverity.ERROR
     try:
         plan = load_plan()
@@ -88,25 +111,22 @@ def assignment_frozen(duckdb: DuckDBResource) -> AssetCheckResult:
     )
 
 
-@asset_check(
-    asset=AssetKey(["trial", "assignment"]),
-    name="assignment_balanced",
-    additional_deps=[AssetKey(["trial", "balance"])],
+@_trial_check(
+    "assignment",
+    "assignment_balanced",
+    when_empty="no assignment yet",
+    additional_deps=("balance",),
     description=(
         "Arms balanced as the plan's blocked design allows: in every stratum the intervention "
         "count is the floor or ceiling of n x the intervention share (|difference| <= 1 at "
         "1:1), and no overall standardised difference in trial.balance exceeds 0.25 or, "
         "where larger, 2.576 standard errors of chance. Warns only."
     ),
-    pool=DUCKDB_WRITER_POOL,
 )
-def assignment_balanced(duckdb: DuckDBResource) -> AssetCheckResult:
+def assignment_balanced(assignment, duckdb: DuckDBResource) -> AssetCheckResult:
     from dagster_project.trial.checks import imbalanced_variables, stratum_allocation
     from dagster_project.trial.plan import load_plan
 
-    assignment = _table(duckdb, "assignment")
-    if assignment.empty:
-        return _waiting("no assignment yet")
     plan = load_plan()
     strata = stratum_allocation(assignment, plan.intervention_share)
     problems = [
@@ -135,6 +155,7 @@ def assignment_balanced(duckdb: DuckDBResource) -> AssetCheckResult:
     "results",
     "results_complete",
     blocking=True,
+    when_empty="no assignment or no trial-period data yet",
     description=(
         "Every outcome of the plan has one trial.results row for each of its models (primary: "
         "Poisson QMLE, negative binomial, ANCOVA, two-way fixed effects; secondaries: Poisson "
@@ -142,13 +163,10 @@ def assignment_balanced(duckdb: DuckDBResource) -> AssetCheckResult:
         "a pre-registered analysis missing from the trial report is selective reporting."
     ),
 )
-def results_complete(duckdb: DuckDBResource) -> AssetCheckResult:
+def results_complete(results, duckdb: DuckDBResource) -> AssetCheckResult:
     from dagster_project.trial.checks import results_problems
     from dagster_project.trial.plan import load_plan
 
-    results = _table(duckdb, "results")
-    if results.empty:
-        return _waiting("no assignment or no trial-period data yet")
     return _result(
         results_problems(results, load_plan()), AssetCheckSeverity.ERROR, rows=len(results)
     )
@@ -157,17 +175,15 @@ def results_complete(duckdb: DuckDBResource) -> AssetCheckResult:
 @_trial_check(
     "consort",
     "consort_consistent",
+    when_empty="no assignment yet",
     description=(
         "The CONSORT flow adds up: schools assessed minus those excluded equals those "
         "randomised, and the randomised equal the sum allocated to the arms. Warns only."
     ),
 )
-def consort_consistent(duckdb: DuckDBResource) -> AssetCheckResult:
+def consort_consistent(consort, duckdb: DuckDBResource) -> AssetCheckResult:
     from dagster_project.trial.checks import consort_problems
 
-    consort = _table(duckdb, "consort")
-    if consort.empty:
-        return _waiting("no assignment yet")
     steps = consort.groupby("step", sort=False)["schools"].sum()
     return _result(
         consort_problems(consort),
