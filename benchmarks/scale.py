@@ -12,7 +12,7 @@ runs ``mash run`` three times as whole processes under GNU time (``/usr/bin/time
 Each run prints wall time, CPU (user + system, every child process included), peak RSS
 (of the largest single process: GNU time reports the largest of the processes it waited
 for, not their sum), the warehouse file's size afterwards, and the seconds of each step of
-the Dagster run (from the run's step events in the scale's own ``DAGSTER_HOME``; from the
+the Dagster run (from the run's step events in the data folder's Dagster instance; from the
 log if the instance has none: "Finished execution of step" lines, else the span of each
 step's log lines). The floor is one
 hand-written DuckDB query that computes school-month counts (contacts by channel,
@@ -23,9 +23,9 @@ process, median of three, on each scale's full-build files; "x floor" is a run's
 the floor's (wall and CPU). "load" is the one-minute load average as the run
 started: on a shared machine wall times grow with it, CPU times much less.
 
-Each scale has its own data folder (``MASH_DATA_DIR``), landing folder
-(``MASH_LANDING_DIR``), random pseudonym key (``MASH_PSEUDONYM_KEY``) and Dagster instance
-(``DAGSTER_HOME``, with the project's ``.dagster_home/dagster.yaml``).
+Each scale has its own data folder (``MASH_DATA_DIR``, holding its Dagster instance
+``dagster/``), landing folder (``MASH_LANDING_DIR``) and random pseudonym key
+(``MASH_PSEUDONYM_KEY``).
 
     .venv/bin/python benchmarks/scale.py [--scales 1,10,100] [--years 5] [--keep DIR]
 
@@ -57,7 +57,6 @@ from mash_demo.targets import EPOCH
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MASH = PROJECT_ROOT / ".venv" / "bin" / "mash"
 GNU_TIME = Path("/usr/bin/time")
-INSTANCE_CONFIG = PROJECT_ROOT / ".dagster_home" / "dagster.yaml"
 RUNS = ("full build", "night, nothing new", "night, one new month")
 STEP_LINE = re.compile(r'Finished execution of step "([^"]+)" in ([\d.]+)(ms|s|m)\b')
 # Dagster's console format: "<time> <offset> - dagster - <level> - <job> - <run id> - <step> - "
@@ -223,7 +222,8 @@ def measure_floor(landing: Path) -> Floor:
     the headers to write the query is not timed: a hand-written query knows them."""
     walls, cpus, rows = [], [], 0
     for _ in range(3):
-        with duckdb.connect(config={"enable_progress_bar": False}) as conn:
+        with duckdb.connect() as conn:
+            conn.execute("set enable_progress_bar = false")
             query = floor_query(conn, landing)
             wall, cpu = time.perf_counter(), time.process_time()
             conn.execute(f"create table school_month as {query}")
@@ -237,9 +237,6 @@ def measure_floor(landing: Path) -> Floor:
 
 
 def scale_environment(root: Path) -> dict[str, str]:
-    home = root / "dagster_home"
-    home.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(INSTANCE_CONFIG, home / "dagster.yaml")
     environment = {
         name: value
         for name, value in os.environ.items()
@@ -249,7 +246,6 @@ def scale_environment(root: Path) -> dict[str, str]:
         "MASH_DATA_DIR": str(root / "data"),
         "MASH_LANDING_DIR": str(root / "landing"),
         "MASH_PSEUDONYM_KEY": secrets.token_hex(32),
-        "DAGSTER_HOME": str(home),
     }
 
 
@@ -276,6 +272,8 @@ def gnu_time_figures(report: str) -> dict[str, float]:
 def run_ids(home: Path) -> list[str]:
     from dagster import DagsterInstance
 
+    if not (home / "dagster.yaml").exists():
+        return []
     with DagsterInstance.from_config(str(home)) as instance:
         return [run.run_id for run in instance.get_runs()]
 
@@ -305,7 +303,7 @@ def logged_step_seconds(log: str) -> dict[str, float]:
 
 
 def measure(scale: int, run: str, root: Path, environment: dict, floor: Floor) -> Measured:
-    home = Path(environment["DAGSTER_HOME"])
+    home = Path(environment["MASH_DATA_DIR"]) / "dagster"
     before = set(run_ids(home))
     load = os.getloadavg()[0]
     log_path = root / f"{RUNS.index(run)}_{run.replace(' ', '_').replace(',', '')}.log"
