@@ -22,6 +22,7 @@
             if macro_id.startswith('macro.' ~ project_name ~ '.')
             and macro_id not in ['macro.' ~ project_name ~ '.build_fingerprint',
                                  'macro.' ~ project_name ~ '.changed_ids',
+                                 'macro.' ~ project_name ~ '.latest_raw_versions',
                                  'macro.' ~ project_name ~ '.delete_ids_gone_from_raw'] -%}
             {%- do parts.append(context[macro_id.split('.')[-1]]('x')) -%}
         {%- endfor -%}
@@ -60,6 +61,18 @@
         and built.build_fingerprint = {{ build_fingerprint() }}
     where built.{{ key_column }} is null
     {%- endif -%}
+{%- endmacro %}
+
+{#- The winning raw version of each record id: on an incremental run, only of the ids
+    changed_ids lists. Left out of build_fingerprint, as changed_ids is: a new ranking rule
+    changes winners, which changed_ids compares. -#}
+{% macro latest_raw_versions(raw_relation, key_column) -%}
+    select *
+    from {{ raw_relation }}
+    {% if is_incremental() -%}
+    where {{ key_column }} in ({{ changed_ids(raw_relation, key_column) }})
+    {% endif -%}
+    qualify {{ latest_version_rank(key_column) }} = 1
 {%- endmacro %}
 
 {#- Post-hook: delete the rows whose id has no version left in raw (all withdrawn). -#}

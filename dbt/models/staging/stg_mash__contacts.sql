@@ -4,22 +4,10 @@
 -- audit.unmapped_values; it never stops the build. Free text is scrubbed of e-mail
 -- addresses, telephone numbers, postcodes and ids (scrub_identifiers). Referrer free text
 -- stays in raw: the matching asset keys each raw row by the keyed hash of its name.
--- Incremental (macros/incremental.sql): only contacts whose winning version changed are
--- recomputed, from all their raw versions.
-{{ config(
-    materialized='incremental',
-    unique_key='contact_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='sync_all_columns',
-    post_hook="{{ delete_ids_gone_from_raw(source('raw', 'contacts'), 'contact_id') }}",
-) }}
+-- Incremental (config in _staging__models.yml, rules in macros/incremental.sql): only
+-- contacts whose winning version changed are recomputed, from all their raw versions.
 with latest as (
-    select *
-    from {{ source('raw', 'contacts') }}
-    {% if is_incremental() -%}
-    where contact_id in ({{ changed_ids(source('raw', 'contacts'), 'contact_id') }})
-    {% endif -%}
-    qualify {{ latest_version_rank('contact_id') }} = 1
+    {{ latest_raw_versions(source('raw', 'contacts'), 'contact_id') }}
 ),
 
 typed as (

@@ -1,21 +1,9 @@
 -- One row per call: its latest version, free text scrubbed of e-mail addresses, telephone
 -- numbers, postcodes and ids (scrub_identifiers).
--- Incremental (macros/incremental.sql): only calls whose winning version changed are
--- recomputed, from all their raw versions.
-{{ config(
-    materialized='incremental',
-    unique_key='call_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='sync_all_columns',
-    post_hook="{{ delete_ids_gone_from_raw(source('raw', 'calls'), 'call_id') }}",
-) }}
+-- Incremental (config in _staging__models.yml, rules in macros/incremental.sql): only
+-- calls whose winning version changed are recomputed, from all their raw versions.
 with latest as (
-    select *
-    from {{ source('raw', 'calls') }}
-    {% if is_incremental() -%}
-    where call_id in ({{ changed_ids(source('raw', 'calls'), 'call_id') }})
-    {% endif -%}
-    qualify {{ latest_version_rank('call_id') }} = 1
+    {{ latest_raw_versions(source('raw', 'calls'), 'call_id') }}
 )
 
 select
