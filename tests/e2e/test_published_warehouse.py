@@ -5,6 +5,8 @@ import re
 import duckdb
 import pandas as pd
 
+from dagster_project.publishing import publication_differences
+
 
 def text_columns(conn) -> list[tuple[str, str, str]]:
     return conn.execute(
@@ -118,3 +120,10 @@ def test_mash_query_prints_the_agency_type_table(played_trial, run_mash):
     done = run_mash(played_trial, "query", "select * from marts.rpt_agency_type_summary")
     assert done.returncode == 0, done.stderr
     assert "Schools" in done.stdout and "2017/18" in done.stdout
+
+
+def test_the_published_file_is_the_warehouse_as_published_after_a_recorded_night(played_trial):
+    nights = played_trial.query("select rebuilt from audit.night_checks")
+    assert nights["rebuilt"].sum() >= 2, "the demo's baseline and trial nights are recorded"
+    with duckdb.connect(str(played_trial.warehouse), read_only=True) as conn:
+        assert publication_differences(conn, played_trial.published) == []
