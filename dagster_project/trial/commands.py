@@ -1,4 +1,5 @@
-"""``mash trial ...``: the trial's commands."""
+"""``mash trial ...``: the trial's commands. The page renderer (scipy, pandas) is imported
+when a command runs, so that every other ``mash`` command starts without it."""
 
 from pathlib import Path
 
@@ -6,7 +7,6 @@ import click
 
 from dagster_project import settings
 from dagster_project.trial.plan import PlanError, load_plan
-from dagster_project.trial.plan_page import render_plan_page
 from dagster_project.warehouse import MissingWarehouse, connect_read_only, table_exists
 
 PLAN_PAGE = "trial_analysis_plan.html"
@@ -25,6 +25,8 @@ def trial_commands() -> None:
 )
 def plan_command(output: Path | None) -> None:
     """Write the statistical analysis plan, from the plan file, as one HTML page."""
+    from dagster_project.trial.plan_page import render_plan_page
+
     try:
         plan = load_plan()
     except PlanError as error:
