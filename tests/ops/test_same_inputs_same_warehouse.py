@@ -52,6 +52,9 @@ def inputs(tmp_path_factory) -> tuple[Path, Path]:
     plan = yaml.safe_load((settings.PROJECT_ROOT / "config" / "trial_plan.yml").read_text())
     plan["baseline"] = {"start": "2017-09", "end": "2017-10"}
     plan["trial"] = {"start": "2017-11", "end": "2017-11"}
+    # the fewest the plan allows: determinism does not need precise power or p-values
+    plan["power_simulation"]["simulations"] = 50
+    plan["randomisation_inference"]["draws"] = 1000
     plan_file = base / "trial_plan.yml"
     plan_file.write_text(yaml.safe_dump(plan))
     return landing, plan_file
