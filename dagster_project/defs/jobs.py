@@ -11,7 +11,7 @@ REFRESH_JOB_NAME = "refresh_warehouse"
 
 # Retries are kept for transient failures only: a step that finds the warehouse locked by
 # another process retries itself (``WarehouseResource``), and a run whose worker crashed is
-# retried by the instance (``run_retries`` in .dagster_home/dagster.yaml). A failing dbt
+# retried by the instance (``run_retries`` in dagster_project/dagster.yaml). A failing dbt
 # test or data check is deterministic, so it fails the step at once.
 refresh_warehouse_job = define_asset_job(
     name=REFRESH_JOB_NAME,
