@@ -1,6 +1,5 @@
 """Materialising the whole asset graph from the command line, in this process."""
 
-import gc
 import logging
 import os
 import sys
@@ -51,9 +50,6 @@ def materialize_all(
         print(f"Refreshing {settings.warehouse_path()} from {settings.landing_dir()}", flush=True)
     # Loaded afresh so the warehouse resource follows MASH_DATA_DIR as it is now.
     job = defs().resolve_job_def(REFRESH_JOB_NAME)
-    # The libraries and definitions live as long as the process: frozen, the collector no
-    # longer scans their objects again on each of the run's thousands of collections.
-    gc.freeze()
     if not talk:
         run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
         return job.execute_in_process(
