@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from dagster_project import settings
 from dagster_project.defs.resources import DBT_EXECUTABLE, WarehouseResource, build_resources
@@ -116,3 +117,8 @@ def test_the_published_file_is_in_duckdb_1_0s_format_and_reads_back(warehouse, t
     with duckdb.connect(str(published.path), read_only=True) as conn:
         [(rows,)] = conn.execute("select count(*) from marts.fct_contacts").fetchall()
     assert rows == 10
+
+
+def test_the_dbt_profile_connects_with_the_warehouse_config():
+    profile = yaml.safe_load((settings.DBT_PROJECT_DIR / "profiles.yml").read_text())
+    assert profile["mash"]["outputs"]["local"]["config_options"] == WAREHOUSE_CONFIG
