@@ -6,7 +6,6 @@ and ``make ui``: one run history, one set of sensor cursors per data folder.
 """
 
 import os
-import shutil
 import socket
 from pathlib import Path
 
@@ -14,7 +13,8 @@ from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from dagster_project import settings
 
-#: The instance config (writer pool limit, run retries) each data folder starts from.
+#: The instance config (writer pool limit, run retries, event log) each data folder starts
+#: from; ``{dagster_home}`` in it becomes the folder's absolute path.
 TEMPLATE = Path(__file__).with_name("dagster.yaml")
 
 #: Tags of a run executed by this process, so a later one can tell that it died.
@@ -28,7 +28,8 @@ def prepare_dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        shutil.copyfile(TEMPLATE, config)
+        template = TEMPLATE.read_text(encoding="utf-8")
+        config.write_text(template.replace("{dagster_home}", str(home.resolve())), encoding="utf-8")
     return home
 
 
