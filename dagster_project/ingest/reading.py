@@ -2,8 +2,9 @@
 
 DuckDB reads UTF-8 (its encodings and excel extensions are not available), so a file with
 a byte order mark (UTF-8 or UTF-16) or in Windows-1252 is transcoded, and the first sheet
-of an .xlsx workbook is written out as CSV, into a private temporary folder removed after
-loading. The delimiter (comma, semicolon, tab or pipe) is found by DuckDB's CSV sniffer.
+of an .xlsx workbook is written out as CSV (read by calamine, about ten times openpyxl's
+speed), into a private temporary folder removed after loading. The delimiter (comma,
+semicolon, tab or pipe) is found by DuckDB's CSV sniffer.
 """
 
 import codecs
@@ -18,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import openpyxl
+from python_calamine import CalamineWorkbook
 
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 DELIMITERS = (",", ";", "\t", "|")
@@ -159,15 +160,14 @@ def _decode(content: bytes) -> tuple[str, bool]:
 
 def _xlsx_as_csv(content: bytes, target: Path, is_header: HeaderTest | None) -> ReadableCsv:
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
         try:
-            rows = [
-                [_cell_text(value) for value in row]
-                for row in workbook.worksheets[0].iter_rows(values_only=True)
-            ]
+            # From cell A1, so row numbers are the sheet's own, title rows and all.
+            sheet = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
         finally:
             workbook.close()
-    # openpyxl raises many different errors on a damaged workbook (zip, XML, key errors).
+        rows = [[_cell_text(value) for value in row] for row in sheet]
+    # A damaged workbook raises many different errors (zip, XML, calamine's own).
     except Exception as error:
         raise FileRefused(
             "the workbook cannot be opened: it is truncated or damaged "
