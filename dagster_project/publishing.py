@@ -22,7 +22,7 @@ from typing import NamedTuple
 import duckdb
 
 from dagster_project.night_inputs import NIGHT_CHECKS
-from dagster_project.warehouse import quoted, sql_string
+from dagster_project.warehouse import MEMORY_LIMIT, quoted, sql_string
 
 PUBLISHED_SCHEMAS = ("marts", "trial", "audit")
 
@@ -212,7 +212,7 @@ def copy_published_schemas(
     """Copy the published schemas of the warehouse into a new DuckDB file, as plain tables."""
     if not warehouse.exists():
         raise NothingToPublishError(f"There is no warehouse at {warehouse} to publish.")
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
     try:
         con.execute(f"ATTACH {sql_string(str(warehouse))} AS warehouse (READ_ONLY)")
         con.execute(

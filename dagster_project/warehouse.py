@@ -115,12 +115,19 @@ WAREHOUSE_STORAGE_VERSION = "v1.5.0"
 #: 12% of ingestion); a connection checkpoints as it closes in any case.
 CHECKPOINT_THRESHOLD = "1GB"
 
+#: DuckDB's own memory (hash tables, sorts, its buffer of the file) per connection; past it
+#: DuckDB spills to a temporary folder beside the file. Its default, 80% of the machine's
+#: memory, let one step of the x100 county take 8.4 GB; this keeps a whole process within
+#: 8 GB with the Python around it.
+MEMORY_LIMIT = "4GB"
+
 #: DuckDB configuration for every connection that may create the warehouse: pass it as
 #: ``duckdb.connect(path, config=WAREHOUSE_CONFIG)``, as the DuckDB resource's
 #: ``connection_config`` and as the dbt profile's ``config_options`` (dbt/profiles.yml).
 WAREHOUSE_CONFIG = {
     "storage_compatibility_version": WAREHOUSE_STORAGE_VERSION,
     "checkpoint_threshold": CHECKPOINT_THRESHOLD,
+    "memory_limit": MEMORY_LIMIT,
 }
 
 
