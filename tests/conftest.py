@@ -17,25 +17,44 @@ from xdist.scheduler import LoadScopeScheduling
 
 class FolderScheduling(LoadScopeScheduling):
     """xdist's scope scheduling, a scope being a test folder that shares session fixtures,
-    else a test module. Scopes go out in collection order (folders alphabetically), not
-    xdist's largest-first by number of tests, which would send the few long end-to-end tests
-    out last and leave one worker running them alone at the end."""
+    else a test module.
+
+    The costly scopes go out first: folders that build session fixtures, then modules that
+    build module fixtures (whole runs of the pipeline, mostly), then the rest in collection
+    order, which fill in at the end while the other worker finishes. xdist's own order
+    (largest first by number of tests) would send the few long end-to-end tests out last and
+    leave one worker running them alone."""
 
     def __init__(self, config, log=None):
         super().__init__(config, log)
         config.option.loadscopereorder = False
         self._root = Path(config.rootpath)
+        self._ordered = False
 
     def _split_scope(self, nodeid: str) -> str:
         module = nodeid.split("::", 1)[0]
         folder = str(PurePosixPath(module).parent)
-        return folder if _shares_session_fixtures(self._root / folder) else module
+        return folder if _shares_fixtures(self._root / folder / "conftest.py") else module
+
+    def _assign_work_unit(self, node) -> None:
+        # The work queue is complete when the first unit goes out: order it once, then.
+        if not self._ordered:
+            ranked = sorted(self.workqueue.items(), key=lambda item: self._cost_rank(item[0]))
+            self.workqueue.clear()
+            self.workqueue.update(ranked)
+            self._ordered = True
+        super()._assign_work_unit(node)
+
+    def _cost_rank(self, scope: str) -> int:
+        path = self._root / scope
+        if path.is_dir():
+            return 0
+        return 1 if _shares_fixtures(path, "module") else 2
 
 
 @cache
-def _shares_session_fixtures(folder: Path) -> bool:
-    conftest = folder / "conftest.py"
-    return conftest.is_file() and 'scope="session"' in conftest.read_text(encoding="utf-8")
+def _shares_fixtures(path: Path, scope: str = "session") -> bool:
+    return path.is_file() and f'scope="{scope}"' in path.read_text(encoding="utf-8")
 
 
 @pytest.hookimpl(optionalhook=True)
