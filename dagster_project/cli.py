@@ -29,7 +29,17 @@ def _plugins(group: str) -> list[click.Command]:
     ]
 
 
-@click.group()
+class _MashGroup(click.Group):
+    """Errors of the operator's setup end a command with their message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except settings.MovedDataFolderError as error:
+            raise click.ClickException(str(error)) from error
+
+
+@click.group(cls=_MashGroup)
 def main() -> None:
     """MASH demand data platform."""
 

@@ -9,6 +9,7 @@ import os
 import socket
 from pathlib import Path
 
+import yaml
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from dagster_project import settings
@@ -24,13 +25,26 @@ HOST_TAG = "mash/host"
 
 def prepare_dagster_home() -> Path:
     """The data folder's Dagster home, made with the template config on first use."""
-    home = settings.dagster_home()
+    home = settings.dagster_home().resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         template = TEMPLATE.read_text(encoding="utf-8")
-        config.write_text(template.replace("{dagster_home}", str(home.resolve())), encoding="utf-8")
+        config.write_text(template.replace("{dagster_home}", str(home)), encoding="utf-8")
+    _check_event_log_is_here(config, home)
     return home
+
+
+def _check_event_log_is_here(config: Path, home: Path) -> None:
+    """Refuse a config whose event log is in another folder: the runs would be recorded
+    there, out of sight of this folder's UI."""
+    storage = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("event_log_storage")
+    base_dir = ((storage or {}).get("config") or {}).get("base_dir")
+    if isinstance(base_dir, str) and not Path(base_dir).resolve().is_relative_to(home):
+        raise settings.MovedDataFolderError(
+            f"{config} keeps the event log in {base_dir}, outside {home}: the data folder "
+            f"was moved or copied. Set event_log_storage's base_dir to {home}/history/runs."
+        )
 
 
 def data_folder_instance() -> DagsterInstance:

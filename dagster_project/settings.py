@@ -37,6 +37,11 @@ def dbt_environment() -> dict[str, str]:
     return {DATA_DIR_ENV: str(data_dir())}
 
 
+class MovedDataFolderError(RuntimeError):
+    """The data folder's Dagster config names another folder's event log: the folder was
+    moved or copied (``instance.prepare_dagster_home`` checks)."""
+
+
 def dagster_home() -> Path:
     """The Dagster instance of this data folder: run history, schedules, sensor cursors."""
     return data_dir() / "dagster"

@@ -84,6 +84,11 @@ def trial_copy(played_trial, tmp_path) -> PlayedTrial:
     """A private copy of the played trial's data folder, to change without disturbing others."""
     data_dir = tmp_path / "data"
     shutil.copytree(played_trial.data_dir, data_dir, symlinks=True)
+    # As the runbook says for a moved data folder: its Dagster config names the copy's own
+    # event log, not the original's.
+    config = data_dir / "dagster" / "dagster.yaml"
+    original, copy = str(played_trial.data_dir.resolve()), str(data_dir.resolve())
+    config.write_text(config.read_text().replace(original, copy))
     env = {**played_trial.env, settings.DATA_DIR_ENV: str(data_dir)}
     return PlayedTrial(data_dir, "", env)
 

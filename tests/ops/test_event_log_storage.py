@@ -1,13 +1,17 @@
 """The data folder's instance stores events with the pooled event log, in Dagster's own files:
 another process opening the folder with Dagster's default storage (as the UI might) reads the
-same runs, events and asset checks."""
+same runs, events and asset checks. A moved data folder is refused until its config names the
+event log where the folder now is."""
 
+import shutil
 import subprocess
 import sys
 import textwrap
 
+import pytest
 from dagster import AssetCheckResult, DagsterEventType, asset, asset_check, materialize
 
+from dagster_project import settings
 from dagster_project.event_log_storage import PooledSqliteEventLogStorage
 from dagster_project.instance import data_folder_instance, prepare_dagster_home
 
@@ -59,3 +63,21 @@ def test_a_wiped_pooled_event_log_starts_again(data_dir):
         assert result.success
         events = instance.event_log_storage.get_logs_for_run(result.run_id)
         assert DagsterEventType.ASSET_MATERIALIZATION in {e.dagster_event_type for e in events}
+
+
+def test_a_moved_data_folder_is_refused_until_its_event_log_is_pointed_home(data_dir, monkeypatch):
+    with data_folder_instance() as instance:
+        assert materialize([counted], instance=instance).success
+    moved = data_dir.with_name("moved")
+    shutil.move(data_dir, moved)
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(moved))
+
+    with pytest.raises(settings.MovedDataFolderError, match="history/runs"):
+        prepare_dagster_home()
+    assert not data_dir.exists(), "nothing was written where the folder used to be"
+
+    config = moved / "dagster" / "dagster.yaml"
+    config.write_text(config.read_text().replace(str(data_dir.resolve()), str(moved.resolve())))
+    with data_folder_instance() as instance:
+        assert len(instance.get_runs()) == 1
+        assert materialize([counted], instance=instance).success
