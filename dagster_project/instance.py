@@ -86,4 +86,7 @@ def _alive(pid: int) -> bool:
 
 
 if __name__ == "__main__":
-    print(prepare_dagster_home())
+    try:
+        print(prepare_dagster_home())
+    except settings.MovedDataFolderError as error:
+        raise SystemExit(f"Error: {error}") from None
