@@ -47,7 +47,8 @@ test: setup
 # instance of the data folder ($(MASH_DATA_DIR)/dagster, shared with `mash run`; its
 # dagster.yaml starts as dagster_project/dagster.yaml). Open http://127.0.0.1:3000
 ui: setup
-	DAGSTER_HOME="$$($(BIN)/python -m dagster_project.instance)" $(BIN)/dg dev -h 127.0.0.1 -p 3000
+	home="$$($(BIN)/python -m dagster_project.instance)" \
+	  && DAGSTER_HOME="$$home" $(BIN)/dg dev -h 127.0.0.1 -p 3000
 
 # dbt's documentation site as one static page, docs/site/index.html. It reads the warehouse's
 # catalog, so it needs a built warehouse: run `make run` first, or point MASH_DATA_DIR at one.
