@@ -68,6 +68,12 @@ class WarehouseResource(DuckDBResource):
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
+#: dbt's flags for the runs' invocations: no manifest.json or run_results.json (Dagster reads
+#: dbt's event stream, and the manifest it loaded), and a log file at info level, not debug
+#: (every statement dbt sends is in the compiled and run SQL files beside it). Together about
+#: 0.6 s of each invocation's 5 s at the smallest scale.
+NIGHTLY_DBT_FLAGS = {"DBT_WRITE_JSON": "false", "DBT_LOG_LEVEL_FILE": "info"}
+
 
 class MashDbtCliResource(DbtCliResource):
     """dbt as one subprocess per invocation, and nothing more.
@@ -105,7 +111,9 @@ class MashDbtCliResource(DbtCliResource):
             target.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(prepared, cache)
         # The environment is read when the subprocess starts, inside this call.
-        with environ({**settings.dbt_environment(), "DBT_TARGET_PATH": str(target)}):
+        with environ(
+            {**settings.dbt_environment(), **NIGHTLY_DBT_FLAGS, "DBT_TARGET_PATH": str(target)}
+        ):
             return super().cli(args, **kwargs)
 
     def keep_parse(self, invocation: DbtCliInvocation) -> None:
