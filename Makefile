@@ -28,11 +28,12 @@ $(BIN)/.installed: uv.lock pyproject.toml | $(UV)
 	$(BIN)/python -m compileall -q dagster_project mash_demo
 	touch $@
 
-# Parsed with the profile the runs use (MASH_DATA_DIR made absolute, as the dbt resource
-# gives it), so a run's dbt reuses this parse (partial parsing) instead of starting again.
+# Parsed with the environment the runs give dbt (settings.dbt_environment), so every run's dbt
+# reuses this parse (partial parsing) instead of parsing the whole project again.
 $(MANIFEST): $(BIN)/.installed $(shell find dbt/models dbt/seeds dbt/macros dbt/tests dbt/dbt_project.yml dbt/profiles.yml -type f 2>/dev/null)
-	data_dir="$$($(BIN)/python -c 'from dagster_project import settings; print(settings.data_dir())')" \
-	  && cd dbt && MASH_DATA_DIR="$$data_dir" ../$(BIN)/dbt parse --quiet --profiles-dir .
+	cd dbt && ../$(BIN)/python -c 'import os, sys; from dagster_project import settings; \
+	  os.execve(sys.argv[1], sys.argv[1:], {**os.environ, **settings.dbt_environment()})' \
+	  ../$(BIN)/dbt parse --quiet --profiles-dir .
 	touch $@
 
 run: setup

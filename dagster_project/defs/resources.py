@@ -84,12 +84,12 @@ class MashDbtCliResource(DbtCliResource):
     connection closes at once (an adapter held open would keep DuckDB's file lock from the
     next dbt step).
 
-    The subprocess is given the data folder as an absolute path, and writes its artifacts
-    under the data folder (``dbt/target/``, unless ``DBT_TARGET_PATH`` says otherwise). dbt's
-    parse cache depends on the profile, hence on the data folder: each invocation starts from
-    the data folder's cache and leaves its own there (``keep_parse``), so dbt parses the
-    project in full at most once per data folder (and not at all after ``make setup`` for
-    the default one), then only what changed.
+    The subprocess finds the data folder as its home (``settings.dbt_environment``), and
+    writes its artifacts under the data folder (``dbt/target/``, unless ``DBT_TARGET_PATH``
+    says otherwise). Each invocation starts from the data folder's parse cache, or from the
+    one ``make setup`` prepared (the profile, which dbt keys the cache on, is the same for
+    every data folder), and leaves its own there (``keep_parse``), so dbt parses only what
+    changed.
     """
 
     @cached_property
