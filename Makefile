@@ -30,7 +30,7 @@ $(BIN)/.installed: uv.lock pyproject.toml | $(UV)
 
 # Parsed with the environment the runs give dbt (settings.dbt_environment), so every run's dbt
 # reuses this parse (partial parsing) instead of parsing the whole project again.
-$(MANIFEST): $(BIN)/.installed $(shell find dbt/models dbt/seeds dbt/macros dbt/tests dbt/dbt_project.yml dbt/profiles.yml -type f 2>/dev/null)
+$(MANIFEST): $(BIN)/.installed Makefile dagster_project/settings.py $(shell find dbt/models dbt/seeds dbt/macros dbt/tests dbt/dbt_project.yml dbt/profiles.yml -type f 2>/dev/null)
 	cd dbt && ../$(BIN)/python -c 'import os, sys; from dagster_project import settings; \
 	  os.execve(sys.argv[1], sys.argv[1:], {**os.environ, **settings.dbt_environment()})' \
 	  ../$(BIN)/dbt parse --quiet --profiles-dir .
