@@ -4,11 +4,13 @@ Dagster's ``SqliteEventLogStorage`` creates an engine, connects and disconnects 
 event it stores, and again for every "does this table exist" it asks; a night stores about
 800 events (each dbt test is planned, output and evaluated), so opening and closing SQLite
 files was about a quarter of the command-line run's own time. This storage keeps one engine
-per shard (the run's file, ``index.db``) for the life of the instance, and remembers the
-tables it found. The files, their schema and what is written are Dagster's own: the data
+per shard (the run's file, ``index.db``) for the life of the instance, the few most recently
+used (a UI or daemon process reads many runs' files over months), and remembers the tables
+it found. The files, their schema and what is written are Dagster's own: the data
 folder's ``dagster.yaml`` names this class instead of ``storage: sqlite``.
 """
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,10 +21,13 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
 from dagster._core.storage.sql import create_engine
 from sqlalchemy.engine import Connection, Engine
 
+#: Engines kept open at once: the index and the runs in hand; older ones are closed.
+OPEN_SHARDS = 4
+
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
-        self._engines: dict[str, Engine] = {}
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._tables_found: set[str] = set()
         super().__init__(base_dir, inst_data)
 
@@ -41,6 +46,9 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                     connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
                 )
                 self._engines[shard] = engine
+                if len(self._engines) > OPEN_SHARDS:
+                    self._engines.popitem(last=False)[1].dispose()
+            self._engines.move_to_end(shard)
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)

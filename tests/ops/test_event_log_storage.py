@@ -12,7 +12,7 @@ import pytest
 from dagster import AssetCheckResult, DagsterEventType, asset, asset_check, materialize
 
 from dagster_project import settings
-from dagster_project.event_log_storage import PooledSqliteEventLogStorage
+from dagster_project.event_log_storage import OPEN_SHARDS, PooledSqliteEventLogStorage
 from dagster_project.instance import data_folder_instance, prepare_dagster_home
 
 
@@ -53,6 +53,14 @@ def test_the_pooled_event_log_writes_what_dagsters_default_storage_reads(data_di
     done = subprocess.run([sys.executable, "-c", reader], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == run_ids
+
+
+def test_a_long_lived_process_keeps_only_a_few_files_open(data_dir):
+    with data_folder_instance() as instance:
+        run_ids = [materialize([counted], instance=instance).run_id for _ in range(OPEN_SHARDS + 2)]
+        for run_id in run_ids:
+            assert instance.event_log_storage.get_logs_for_run(run_id)
+        assert len(instance.event_log_storage._engines) == OPEN_SHARDS
 
 
 def test_a_wiped_pooled_event_log_starts_again(data_dir):
