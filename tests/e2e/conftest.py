@@ -7,50 +7,19 @@ again. The tests in this folder read what it built; tests that change things wor
 
 import os
 import secrets
-import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from dagster_project import settings
+from tests.e2e.played import PlayedTrial, copy_trial
 
 MASH = str(Path(sys.executable).parent / "mash")
 PLANTED_RATE_RATIO = 0.75
 PLANTED_DISPLACEMENT = 0.3
 DEMO_SEED = 20190901
-
-
-@dataclass(frozen=True)
-class PlayedTrial:
-    data_dir: Path
-    stdout: str
-    env: dict
-    planted_rate_ratio: float = PLANTED_RATE_RATIO
-
-    @property
-    def warehouse(self) -> Path:
-        return self.data_dir / "warehouse.duckdb"
-
-    @property
-    def published(self) -> Path:
-        return self.data_dir / "published" / "mash.duckdb"
-
-    @property
-    def landing(self) -> Path:
-        return self.data_dir / "landing"
-
-    @property
-    def truth(self) -> Path:
-        return self.data_dir / "demo_truth"
-
-    def query(self, sql: str, params=None, published: bool = False):
-        path = self.published if published else self.warehouse
-        with duckdb.connect(str(path), read_only=True) as conn:
-            return conn.execute(sql, params or []).df()
 
 
 def pipeline_env(data_dir: Path, key: str, landing_dir: Path | None = None) -> dict:
@@ -76,21 +45,12 @@ def played_trial(tmp_path_factory) -> PlayedTrial:
     ]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return PlayedTrial(data_dir, done.stdout, env)
+    return PlayedTrial(data_dir, done.stdout, env, PLANTED_RATE_RATIO)
 
 
 @pytest.fixture
 def trial_copy(played_trial, tmp_path) -> PlayedTrial:
-    """A private copy of the played trial's data folder, to change without disturbing others."""
-    data_dir = tmp_path / "data"
-    shutil.copytree(played_trial.data_dir, data_dir, symlinks=True)
-    # As the runbook says for a moved data folder: its Dagster config names the copy's own
-    # event log, not the original's.
-    config = data_dir / "dagster" / "dagster.yaml"
-    original, copy = str(played_trial.data_dir.resolve()), str(data_dir.resolve())
-    config.write_text(config.read_text().replace(original, copy))
-    env = {**played_trial.env, settings.DATA_DIR_ENV: str(data_dir)}
-    return PlayedTrial(data_dir, "", env)
+    return copy_trial(played_trial, tmp_path / "data")
 
 
 @pytest.fixture

@@ -6,11 +6,14 @@ import os
 import shutil
 import threading
 import time
+from dataclasses import dataclass, replace
 
 import duckdb
-from dagster import DagsterInstance, build_sensor_context
+import pytest
+from dagster import DagsterInstance, ExecuteInProcessResult, SensorResult, build_sensor_context
 
 from dagster_project import settings
+from tests.e2e.played import PlayedTrial, copy_trial
 
 RAW_AND_MART_TABLES = ("raw.contacts", "raw.calls", "raw.schools", "marts.fct_contacts")
 
@@ -68,54 +71,6 @@ def test_a_second_run_loads_nothing_new(trial_copy, run_mash):
     assert counts(trial_copy.published, ("marts.fct_contacts",)) == {
         "marts.fct_contacts": before["marts.fct_contacts"]
     }
-
-
-def test_a_new_file_starts_one_run_that_publishes_it(trial_copy, monkeypatch):
-    from dagster_project.definitions import defs
-    from dagster_project.defs.sensors import landing_files
-
-    monkeypatch.setenv(settings.DATA_DIR_ENV, str(trial_copy.data_dir))
-    monkeypatch.setenv(settings.PSEUDONYM_KEY_ENV, trial_copy.env[settings.PSEUDONYM_KEY_ENV])
-    instance = DagsterInstance.ephemeral()
-
-    def evaluate(cursor):
-        return landing_files(build_sensor_context(instance=instance, cursor=cursor))
-
-    for path in trial_copy.landing.rglob("*"):
-        settle(path)
-    settled = evaluate(evaluate(None).cursor)
-    assert not settled.run_requests, "the files already there are in audit.loaded_files"
-    school = a_school_name(trial_copy)
-    write_contacts(
-        trial_copy.landing / "contacts" / "zz_late_contacts_2020-03.csv",
-        [new_contact("LATE0001", "Telephone", school), new_contact("LATE0002", "Email", school)],
-    )
-    waiting = evaluate(settled.cursor)
-    assert not waiting.run_requests
-    ready = evaluate(waiting.cursor)
-    assert len(ready.run_requests) == 1
-    assert not evaluate(ready.cursor).run_requests, "one batch, one run"
-
-    job = defs().resolve_job_def(ready.run_requests[0].job_name or "refresh_warehouse")
-    before = published_version(trial_copy.published)
-    with PublishedReader(trial_copy.published) as reader:
-        result = job.execute_in_process(
-            instance=instance, tags=ready.run_requests[0].tags, raise_on_error=False
-        )
-    assert result.success
-    after = published_version(trial_copy.published)
-    assert after != before and after[1] == before[1] + 2
-    assert reader.errors == [] and reader.queries > 10
-    assert set(reader.seen) <= {before, after}, "every query saw the old file or the new one"
-    published = trial_copy.query(
-        "select contact_id, channel from marts.fct_contacts where contact_id like 'LATE%' "
-        "order by contact_id",
-        published=True,
-    )
-    assert published.to_dict("records") == [
-        {"contact_id": "LATE0001", "channel": "phone"},
-        {"contact_id": "LATE0002", "channel": "email"},
-    ]
 
 
 VERSION_SQL = (
@@ -185,7 +140,7 @@ def test_data_and_landing_folders_from_the_environment(played_trial, run_mash, t
     data_dir = tmp_path / "x"
     env = {**played_trial.env, settings.DATA_DIR_ENV: str(data_dir)}
     env[settings.LANDING_DIR_ENV] = str(landing)
-    trial = type(played_trial)(data_dir, "", env)
+    trial = replace(played_trial, data_dir=data_dir, stdout="", env=env)
 
     done = run_mash(trial, "run")
     assert done.returncode == 0, done.stderr[-3000:]
@@ -196,26 +151,104 @@ def test_data_and_landing_folders_from_the_environment(played_trial, run_mash, t
     assert sorted(months["m"]) == ["2017-09"]
 
 
-def test_a_night_of_bad_values_still_publishes_and_audits_each(trial_copy, run_mash):
-    published_before = sha256(trial_copy.published)
-    school = a_school_name(trial_copy)
+@dataclass(frozen=True)
+class LateNight:
+    """A night started by the landing sensor for files that arrived late: two good contacts,
+    and a contacts file and a calls file of bad values."""
+
+    trial: PlayedTrial
+    ticks: dict[str, SensorResult]
+    result: ExecuteInProcessResult | None
+    published_before: tuple[str, tuple]
+    published_after: tuple[str, tuple]
+    reader: PublishedReader
+
+
+def _write_late_files(trial: PlayedTrial) -> None:
+    school = a_school_name(trial)
     write_contacts(
-        trial_copy.landing / "contacts" / "zz_bad_values_2020-03.csv",
+        trial.landing / "contacts" / "zz_late_contacts_2020-03.csv",
+        [new_contact("LATE0001", "Telephone", school), new_contact("LATE0002", "Email", school)],
+    )
+    write_contacts(
+        trial.landing / "contacts" / "zz_bad_values_2020-03.csv",
         [
             new_contact("BAD00001", "WhatsApp", school),
             {**new_contact("BAD00002", "Telephone", school), "Referrer Name": "x" * 1_000_000},
             {**new_contact("BAD00003", "Telephone", school), "Contact Date Time": "01/01/1900"},
         ],
     )
-    calls = trial_copy.landing / "calls" / "zz_bad_values_2020-03.csv"
+    calls = trial.landing / "calls" / "zz_bad_values_2020-03.csv"
     calls.write_text("call_id,call_start,talk_seconds\nBADCALL1,16/03/2020 10:15,1000000000\n")
     settle(calls)
 
-    done = run_mash(trial_copy, "materialize")
 
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert sha256(trial_copy.published) != published_before
-    rejected = trial_copy.query(
+@pytest.fixture(scope="module")
+def late_night(played_trial, tmp_path_factory) -> LateNight:
+    """The sensor's ticks as the late files land, and the one run it asks for, executed
+    while an analyst reads the published file."""
+    from dagster_project.definitions import defs
+    from dagster_project.defs.sensors import landing_files
+
+    trial = copy_trial(played_trial, tmp_path_factory.mktemp("late_night") / "data")
+    instance = DagsterInstance.ephemeral()
+
+    def evaluate(cursor):
+        return landing_files(build_sensor_context(instance=instance, cursor=cursor))
+
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv(settings.DATA_DIR_ENV, str(trial.data_dir))
+        environment.setenv(settings.PSEUDONYM_KEY_ENV, trial.env[settings.PSEUDONYM_KEY_ENV])
+        for path in trial.landing.rglob("*"):
+            settle(path)
+        ticks = {"settled": evaluate(evaluate(None).cursor)}
+        _write_late_files(trial)
+        ticks["waiting"] = evaluate(ticks["settled"].cursor)
+        ticks["ready"] = evaluate(ticks["waiting"].cursor)
+        ticks["after"] = evaluate(ticks["ready"].cursor)
+        before = (sha256(trial.published), published_version(trial.published))
+        result = None
+        with PublishedReader(trial.published) as reader:
+            for request in ticks["ready"].run_requests[:1]:
+                job = defs().resolve_job_def(request.job_name or "refresh_warehouse")
+                result = job.execute_in_process(
+                    instance=instance, tags=request.tags, raise_on_error=False
+                )
+        after = (sha256(trial.published), published_version(trial.published))
+    return LateNight(trial, ticks, result, before, after, reader)
+
+
+def test_a_new_file_starts_one_run_that_publishes_it(late_night):
+    ticks = late_night.ticks
+    assert not ticks["settled"].run_requests, "the files already there are in loaded_files"
+    assert not ticks["waiting"].run_requests
+    assert len(ticks["ready"].run_requests) == 1
+    assert not ticks["after"].run_requests, "one batch, one run"
+    assert late_night.result is not None and late_night.result.success
+
+    (_, before), (_, after) = late_night.published_before, late_night.published_after
+    # the two late contacts, and the bad values' contacts whose faults leave them loaded: an
+    # unknown method, a referrer name cut to length (the third's date is rejected)
+    assert after != before and after[1] == before[1] + 4
+    reader = late_night.reader
+    assert reader.errors == [] and reader.queries > 10
+    assert set(reader.seen) <= {before, after}, "every query saw the old file or the new one"
+    published = late_night.trial.query(
+        "select contact_id, channel from marts.fct_contacts where contact_id like 'LATE%' "
+        "order by contact_id",
+        published=True,
+    )
+    assert published.to_dict("records") == [
+        {"contact_id": "LATE0001", "channel": "phone"},
+        {"contact_id": "LATE0002", "channel": "email"},
+    ]
+
+
+def test_a_night_of_bad_values_still_publishes_and_audits_each(late_night):
+    assert late_night.result is not None and late_night.result.success
+    assert late_night.published_after[0] != late_night.published_before[0]
+    trial = late_night.trial
+    rejected = trial.query(
         "select file_name, column_name, reason from audit.rejected_rows "
         "where file_name like '%zz_bad_values%'",
         published=True,
@@ -224,11 +257,16 @@ def test_a_night_of_bad_values_still_publishes_and_audits_each(trial_copy, run_m
     assert "2000-01-01" in reasons["contact_datetime"]
     assert "seconds" in reasons["talk_seconds"]
     assert "referrer_name" in reasons
-    unmapped = trial_copy.query(
+    unmapped = trial.query(
         "select value from audit.unmapped_values where kind = 'contact_method'", published=True
     )
     assert "WhatsApp" in set(unmapped["value"])
-    channel = trial_copy.query(
+    channel = trial.query(
         "select channel from marts.fct_contacts where contact_id = 'BAD00001'", published=True
     )
     assert list(channel["channel"]) == ["other"]
+    loaded = trial.query(
+        "select contact_id from marts.fct_contacts where contact_id like 'BAD%' order by 1",
+        published=True,
+    )
+    assert list(loaded["contact_id"]) == ["BAD00001", "BAD00002"]
