@@ -31,7 +31,7 @@ def data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "data").expanduser().resolve()
 
 
-def dbt_environment() -> dict[str, str]:
+def dbt_environment(folder: Path | None = None) -> dict[str, str]:
     """What a dbt subprocess of the platform needs in its environment to find this data folder.
 
     The profile names the warehouse ``$MASH_DATA_DIR/warehouse.duckdb``. dbt keys its parse
@@ -39,8 +39,9 @@ def dbt_environment() -> dict[str, str]:
     data folder's first dbt run parse the whole project again (about 4 s). Instead the
     subprocess gets ``MASH_DATA_DIR=~`` and ``HOME`` set to the data folder, whose ``~`` DuckDB
     expands: the profile, and the parse ``make setup`` prepares, are the same for every data
-    folder. (dbt is given its profiles folder, so nothing else reads ``~``.)"""
-    return {DATA_DIR_ENV: "~", "HOME": str(data_dir())}
+    folder. (dbt is given its profiles folder, so nothing else reads ``~``.) ``folder``, when
+    given, is the data folder instead of this environment's."""
+    return {DATA_DIR_ENV: "~", "HOME": str(folder or data_dir())}
 
 
 class MovedDataFolderError(RuntimeError):

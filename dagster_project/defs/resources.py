@@ -68,6 +68,16 @@ class WarehouseResource(DuckDBResource):
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
+
+def start_from_prepared_parse(target: Path) -> None:
+    """A dbt target folder with no parse cache starts from the one ``make setup`` prepared."""
+    cache = target / PARTIAL_PARSE_FILE
+    prepared = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE_FILE
+    if not cache.exists() and prepared.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(prepared, cache)
+
+
 #: dbt's flags for the runs' invocations: no manifest.json or run_results.json (Dagster reads
 #: dbt's event stream, and the manifest it loaded), and a log file at info level, not debug
 #: (every statement dbt sends is in the compiled and run SQL files beside it). Together about
@@ -105,11 +115,7 @@ class MashDbtCliResource(DbtCliResource):
 
     def cli(self, args: Sequence[str], **kwargs) -> DbtCliInvocation:
         target = self.target_dir()
-        cache = target / PARTIAL_PARSE_FILE
-        prepared = dbt_project.project_dir / dbt_project.target_path / PARTIAL_PARSE_FILE
-        if not cache.exists() and prepared.exists():
-            target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(prepared, cache)
+        start_from_prepared_parse(target)
         # The environment is read when the subprocess starts, inside this call.
         with environ(
             {**settings.dbt_environment(), **NIGHTLY_DBT_FLAGS, "DBT_TARGET_PATH": str(target)}

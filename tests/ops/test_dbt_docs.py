@@ -2,26 +2,24 @@
 sources, the reports and the published file as exposures, and the project's overview."""
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from dagster_project import settings
 from dagster_project.defs.assets.reports import DEMAND_DEPS, TRIAL_DEPS
-from dagster_project.defs.resources import DBT_EXECUTABLE
+from dagster_project.defs.resources import dbt_project
 from dagster_project.ingest.raw_tables import ensure_tables
 from dagster_project.matching.persistence import REVIEW_TABLE
 from dagster_project.matching.resolution import REVIEW_COLUMNS
 from dagster_project.pseudonymise import bind_key
 from dagster_project.trial import tables as trial_tables
 from dagster_project.warehouse import WAREHOUSE_CONFIG, replace_table_from_frame
+from tests.dbt_cli import run_dbt
 
-MANIFEST = settings.DBT_PROJECT_DIR / "target" / "manifest.json"
+MANIFEST = dbt_project.manifest_path
 
 
 def undocumented(manifest: dict) -> list[str]:
@@ -116,13 +114,7 @@ def generated_docs(tmp_path_factory) -> tuple[dict, str, dict[str, list[str]]]:
     data = tmp_path_factory.mktemp("docs-data")
     _write_python_tables(data / "warehouse.duckdb")
     target = data / "dbt-target"
-    subprocess.run(
-        [DBT_EXECUTABLE, "docs", "generate", "--static", "--quiet", "--profiles-dir", "."]
-        + ["--target-path", str(target)],
-        cwd=settings.DBT_PROJECT_DIR,
-        env={**os.environ, settings.DATA_DIR_ENV: str(data)},
-        check=True,
-    )
+    run_dbt(["docs", "generate", "--static", "--quiet"], data, target, check=True)
     page = (target / "static_index.html").read_text()
     return embedded_manifest(page), page, python_written_columns(data / "warehouse.duckdb")
 

@@ -8,16 +8,14 @@ between 64 and 68"). The file header's version number is read from the bytes, so
 does not depend on DuckDB describing its own file.
 """
 
-import os
 import struct
-import subprocess
 from pathlib import Path
 
 import duckdb
 import yaml
 
 from dagster_project import settings
-from dagster_project.defs.resources import DBT_EXECUTABLE, WarehouseResource, build_resources
+from dagster_project.defs.resources import WarehouseResource, build_resources
 from dagster_project.publishing import PUBLISHED_STORAGE_VERSION, publish_warehouse
 from dagster_project.warehouse import (
     WAREHOUSE_CONFIG,
@@ -25,6 +23,7 @@ from dagster_project.warehouse import (
     create_warehouse,
     storage_version,
 )
+from tests.dbt_cli import run_dbt
 
 #: The storage version numbers DuckDB 1.5 reads (v1.0.0 is 64, v1.5.0 is 68).
 READ_BY_DUCKDB_1_5 = range(64, 69)
@@ -77,11 +76,10 @@ def test_create_warehouse_leaves_an_existing_file_as_it_is(tmp_path):
 def test_a_warehouse_dbt_creates_is_in_that_version(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    subprocess.run(
-        [DBT_EXECUTABLE, "build", "--select", "resource_type:seed", "--quiet"]
-        + ["--profiles-dir", ".", "--target-path", str(tmp_path / "dbt-target")],
-        cwd=settings.DBT_PROJECT_DIR,
-        env={**os.environ, settings.DATA_DIR_ENV: str(data)},
+    run_dbt(
+        ["build", "--select", "resource_type:seed", "--quiet"],
+        data,
+        tmp_path / "dbt-target",
         check=True,
     )
     path = data / "warehouse.duckdb"

@@ -1,16 +1,13 @@
 """Each data-quality fact is stated once: a column's type, a key, a required value or a set
 of allowed values is dbt's (model contracts, tests on models and sources), never also a
-great-expectations suite's. The dbt side is read from a manifest parsed for this test."""
+great-expectations suite's. The dbt side is read from the manifest the definitions load
+(``make setup`` parses it)."""
 
 import json
-import os
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from dagster_project import settings
-from dagster_project.defs.resources import DBT_EXECUTABLE
+from dagster_project.defs.resources import dbt_project
 from dagster_project.quality import load_suite, suite_names
 
 #: GX expectation types, by the kind of fact they state.
@@ -88,16 +85,8 @@ def dbt_facts(manifest: dict) -> set[tuple]:
 
 
 @pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    target = tmp_path_factory.mktemp("dbt-target")
-    data = tmp_path_factory.mktemp("data")
-    subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", "."],
-        cwd=settings.DBT_PROJECT_DIR,
-        env={**os.environ, "DBT_TARGET_PATH": str(target), settings.DATA_DIR_ENV: str(data)},
-        check=True,
-    )
-    return json.loads((Path(target) / "manifest.json").read_text())
+def manifest() -> dict:
+    return json.loads(dbt_project.manifest_path.read_text())
 
 
 def suites() -> dict[str, dict]:

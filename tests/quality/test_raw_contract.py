@@ -3,16 +3,13 @@ hand-built good raw tables pass, and each breakage fails the test meant for it, 
 severity meant for it. Real ``dbt build`` runs of the seeds and the source tests only."""
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from dagster_project import settings
-from dagster_project.defs.resources import DBT_EXECUTABLE
+from tests.dbt_cli import run_dbt
 
 from .conftest import build_good_warehouse
 
@@ -57,23 +54,10 @@ BREAKAGES = [
 
 def dbt_source_tests(warehouse: Path, target: Path) -> dict[str, str]:
     """Build the seeds and run the raw sources' tests on ``warehouse``: test name -> status."""
-    subprocess.run(
-        [
-            DBT_EXECUTABLE,
-            "build",
-            "--quiet",
-            "--profiles-dir",
-            ".",
-            "--select",
-            "resource_type:seed",
-            "source:raw",
-        ],
-        cwd=settings.DBT_PROJECT_DIR,
-        env={
-            **os.environ,
-            "DBT_TARGET_PATH": str(target),
-            settings.DATA_DIR_ENV: str(warehouse.parent),
-        },
+    run_dbt(
+        ["build", "--quiet", "--select", "resource_type:seed", "source:raw"],
+        warehouse.parent,
+        target,
         check=False,
         capture_output=True,
     )

@@ -1,14 +1,13 @@
 """Warehouses built by real ``dbt build`` runs through Dagster, one per scenario.
 
-Every scenario runs in the same data folder (so dbt's partial parsing, which keys on the
-profile's DuckDB path, stays valid between runs); each result is copied out for the tests.
-dbt writes its artifacts to a temporary target folder, never into the repository.
+Every scenario runs in the same data folder, dbt starting from the parse ``make setup``
+prepared; each result is copied out for the tests. dbt writes its artifacts to a temporary
+target folder, never into the repository.
 """
 
 import json
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +18,7 @@ import pytest
 from dagster import AssetCheckKey, AssetKey, AssetSelection, ExecuteInProcessResult, materialize
 
 from dagster_project import settings
-from dagster_project.defs.resources import DBT_EXECUTABLE, build_resources
+from dagster_project.defs.resources import build_resources, dbt_project
 
 from . import fixture_data, raw_layer
 
@@ -55,23 +54,18 @@ def dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def manifest(data_dir: Path, dbt_target: Path) -> dict:
-    """The manifest of the dbt project as it is now (parsed for this session)."""
-    return json.loads((dbt_target / "manifest.json").read_text())
+def manifest() -> dict:
+    """The manifest of the dbt project, as the definitions load it (``make setup`` parses it)."""
+    return json.loads(dbt_project.manifest_path.read_text())
 
 
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory, dbt_target: Path) -> Iterator[Path]:
-    """The session's MASH_DATA_DIR and DBT_TARGET_PATH, with the dbt project parsed there."""
+    """The session's MASH_DATA_DIR and DBT_TARGET_PATH."""
     data = tmp_path_factory.mktemp("data")
     saved = {name: os.environ.get(name) for name in (settings.DATA_DIR_ENV, "DBT_TARGET_PATH")}
     os.environ[settings.DATA_DIR_ENV] = str(data)
     os.environ["DBT_TARGET_PATH"] = str(dbt_target)
-    subprocess.run(
-        [DBT_EXECUTABLE, "parse", "--quiet", "--profiles-dir", "."],
-        cwd=settings.DBT_PROJECT_DIR,
-        check=True,
-    )
     yield data
     for name, value in saved.items():
         if value is None:

@@ -1,17 +1,16 @@
 """An incremental dbt build after a night's changes equals a full rebuild of the same raw.
 
-The warehouse is built from the fixture data, then a night changes raw: a new month of
-contacts and calls, a file updating an older contact and call (loaded with an older
-timestamp than the first build, so only the versions can tell), a withdrawn file (one
-contact reverts to its earlier version, others go), a new match and a changed match for
-an old name, and staging rows built with a stale fingerprint. A key rotation, which
+The warehouse is the session's build of the fixture data (``good``), then a night changes
+raw: a new month of contacts and calls, a file updating an older contact and call (loaded
+with an older timestamp than the first build, so only the versions can tell), a withdrawn
+file (one contact reverts to its earlier version, others go), a new match and a changed
+match for an old name, and staging rows built with a stale fingerprint. A key rotation, which
 rewrites raw's pseudonyms in place, makes staging recompute every row. ``dbt build`` on that
 warehouse and ``dbt build --full-refresh`` on a copy must give the same tables, row for
 row.
 """
 
 import shutil
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
@@ -19,12 +18,13 @@ import duckdb
 import pytest
 
 from dagster_project import settings
-from dagster_project.defs.resources import DBT_EXECUTABLE
+from dagster_project.defs.resources import MashDbtCliResource
 from dagster_project.ingest.audit import record_file
 from dagster_project.ingest.raw_tables import ensure_tables
 from dagster_project.ingest.withdrawal import withdraw_file
 from dagster_project.matching.referrer_keys import referrer_key
 from dagster_project.pseudonymise import bind_key
+from tests.dbt_cli import run_dbt
 
 from . import fixture_data, raw_layer
 
@@ -37,9 +37,11 @@ BUILT_SCHEMAS = ("staging", "intermediate", "marts", "audit")
 
 
 def _dbt_build(*flags: str) -> None:
-    subprocess.run(
-        [DBT_EXECUTABLE, "build", "--quiet", "--profiles-dir", ".", *flags],
-        cwd=settings.DBT_PROJECT_DIR,
+    """``dbt build`` of the session's warehouse, beside the scenarios' builds."""
+    run_dbt(
+        ["build", "--quiet", *flags],
+        settings.data_dir(),
+        MashDbtCliResource.target_dir(),
         check=True,
     )
 
@@ -151,13 +153,11 @@ def _night(warehouse: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def builds(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def builds(data_dir: Path, good, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(incremental, full rebuild) warehouses after the night."""
     folder = tmp_path_factory.mktemp("incremental")
     warehouse = settings.warehouse_path()
-    warehouse.unlink(missing_ok=True)
-    raw_layer.write_tables(warehouse, fixture_data.good_data())
-    _dbt_build()
+    shutil.copy(good.warehouse, warehouse)
     _night(warehouse)
     before = folder / "before.duckdb"
     shutil.copy(warehouse, before)
