@@ -40,8 +40,8 @@ def dbt_environment(folder: Path | None = None) -> dict[str, str]:
     subprocess gets ``MASH_DATA_DIR=~`` and ``HOME`` set to the data folder, whose ``~`` DuckDB
     expands: the profile, and the parse ``make setup`` prepares, are the same for every data
     folder. (dbt is given its profiles folder, so nothing else reads ``~``.) ``folder``, when
-    given, is the data folder instead of this environment's."""
-    return {DATA_DIR_ENV: "~", "HOME": str(folder or data_dir())}
+    given, is the data folder instead of this environment's (made absolute, as ``~`` must be)."""
+    return {DATA_DIR_ENV: "~", "HOME": str(folder.resolve() if folder else data_dir())}
 
 
 class MovedDataFolderError(RuntimeError):
