@@ -10,6 +10,7 @@ semicolon, tab or pipe) is found by DuckDB's CSV sniffer.
 import codecs
 import csv
 import io
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,9 +33,11 @@ XLSX_HEADER_SEARCH_ROWS = 10
 _RE_EXPORT = "Export it again as CSV (UTF-8 or Windows-1252) or XLSX and drop it again."
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-#: Every byte but the C0 controls other than tab, line feed and carriage return, which text
-#: never holds: what is left after deleting these from a file is its control bytes.
-_TEXT_BYTES = bytes(set(range(256)) - (set(range(32)) - {9, 10, 13}))
+#: The C0 control characters other than tab, line feed and carriage return: text never holds
+#: them (a NUL is the usual one, from a damaged export). As a regular expression that both
+#: Python and DuckDB (RE2) read.
+CONTROL_CHARACTERS_PATTERN = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+CONTROL_CHARACTERS = re.compile(CONTROL_CHARACTERS_PATTERN)
 
 
 class FileRefused(Exception):
@@ -51,6 +54,8 @@ class ReadableCsv:
     delimiter: str
     #: the file's row number of the header (a title row above it in a workbook moves it down)
     header_row: int = 1
+    #: a workbook's sheet written out as CSV: its rows are the sheet's, it has no editor lines
+    from_workbook: bool = False
 
 
 HeaderTest = Callable[[list[str]], bool]
@@ -120,21 +125,19 @@ def _sniffer() -> duckdb.DuckDBPyConnection:
 
 
 def _decode(content: bytes) -> tuple[str, bool]:
-    """The file's text, and whether it differs from the bytes DuckDB would read.
-
-    A NUL byte on a data line is left for the row checks to reject; on the header line, or
-    with other control bytes in a file that is not UTF-8, it is binary data.
-    """
+    """The file's text, and whether it differs from the bytes DuckDB would read."""
     if content.startswith(_UTF16_BOMS):
         try:
-            return content.decode("utf-16"), True
+            text = content.decode("utf-16")
         except UnicodeDecodeError as error:
             raise FileRefused(
                 "the file starts with a UTF-16 byte order mark but byte "
                 f"{error.start} is not UTF-16. " + _RE_EXPORT
             ) from None
-    if b"\x00" in content.split(b"\n", 1)[0]:
-        raise FileRefused("the file holds binary data, so it is not a CSV file. " + _RE_EXPORT)
+        _refuse_binary(text)
+        return text, True
+    # Control bytes are the same bytes in UTF-8 and Windows-1252: seen through Latin-1.
+    _refuse_binary(content.decode("latin-1"))
     if content.startswith(codecs.BOM_UTF8):
         try:
             return content[len(codecs.BOM_UTF8) :].decode("utf-8"), True
@@ -147,8 +150,6 @@ def _decode(content: bytes) -> tuple[str, bool]:
         return content.decode("utf-8"), False
     except UnicodeDecodeError:
         pass
-    if content.translate(None, _TEXT_BYTES):
-        raise FileRefused("the file holds binary data, so it is not a CSV file. " + _RE_EXPORT)
     try:
         return content.decode("cp1252"), True
     except UnicodeDecodeError as error:
@@ -156,6 +157,30 @@ def _decode(content: bytes) -> tuple[str, bool]:
             f"the file is neither UTF-8 nor Windows-1252 text (byte {error.start} cannot be "
             "read in either). " + _RE_EXPORT
         ) from None
+
+
+def _refuse_binary(text: str) -> None:
+    """Refuse a file that is not text: control characters on its header line, or on every
+    line below it. A control character on some data lines only is a damaged record, which
+    scanning rejects alone (``scanning.CONTROL_CHARACTER``)."""
+    lines = io.StringIO(text)
+    header = lines.readline()
+    if CONTROL_CHARACTERS.search(header):
+        raise FileRefused(
+            "the file holds binary data (control bytes on its header line), so it is not "
+            "text. A UTF-16 export without a byte order mark looks like this too. " + _RE_EXPORT
+        )
+    has_data = False
+    for line in lines:
+        if line.strip():
+            if not CONTROL_CHARACTERS.search(line):
+                return
+            has_data = True
+    if has_data:
+        raise FileRefused(
+            "the file holds binary data (control bytes on every line below the header), so "
+            "it is not text. " + _RE_EXPORT
+        )
 
 
 def _xlsx_as_csv(content: bytes, target: Path, is_header: HeaderTest | None) -> ReadableCsv:
@@ -192,6 +217,7 @@ def _xlsx_as_csv(content: bytes, target: Path, is_header: HeaderTest | None) -> 
         header=_checked_header(rows[header_index]),
         delimiter=",",
         header_row=header_index + 1,
+        from_workbook=True,
     )
 
 

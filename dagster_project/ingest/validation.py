@@ -18,7 +18,6 @@ import yaml
 from dagster_project import settings
 from dagster_project.ingest.contracts import PHONE_OUTPUTS, Column, ColumnType, Contract
 from dagster_project.ingest.pseudonyms import phone_sql
-from dagster_project.ingest.scanning import HAS_NUL_BYTE
 from dagster_project.warehouse import quoted, sql_string
 
 LIMITS_ENV = "MASH_INGEST_LIMITS"
@@ -37,14 +36,7 @@ NOT_WHOLE_NUMBER = "not a whole number. Correct it at source and export the reco
 NEGATIVE_SECONDS = (
     "a negative number of seconds. Check the telephone system's export and export the record again."
 )
-NUL_BYTE = (
-    "the row holds a NUL byte, a sign of a damaged export. Export the record again and drop "
-    "the file again."
-)
 WHOLE_ROW = "(whole row)"
-TOO_MANY_VALUES = "the row has more values than the header row has columns"
-TOO_FEW_VALUES = "the row has fewer values than the header row has columns"
-UNREADABLE_ROW = "the row cannot be read as CSV"
 
 _PERSONAL = (ColumnType.PERSON_ID, ColumnType.PHONE)
 _REJECTED_VALUE_MAX_CHARS = 200
@@ -212,8 +204,6 @@ def check_staged(
             )
             note = f"CASE WHEN {too_long} THEN {sql_string(limits.text_cut())} END"
             notes.append((column, f"note__{column.name}", note))
-    nul_byte = f"CASE WHEN {HAS_NUL_BYTE} THEN {sql_string(NUL_BYTE)} END"
-    problems.append((None, "problem__row", nul_byte))
     reasons = problems + notes
     conn.execute(f"""
         CREATE OR REPLACE TEMP TABLE ingest_checked AS
@@ -232,15 +222,10 @@ def check_staged(
         f"FROM ingest_checked WHERE {quoted(name)} IS NOT NULL"
         for column, name, _ in reasons
     ]
-    # DuckDB's column counts are quoted; its other messages are not (they may quote text).
-    again = ". Correct the export and drop the file again."
+    # The records scanning could not read, with their reasons.
     selects.append(
-        f"SELECT source_row, {sql_string(WHOLE_ROW)}, CAST(NULL AS VARCHAR), "
-        f"CASE error_type WHEN 'TOO MANY COLUMNS' THEN {sql_string(TOO_MANY_VALUES)} "
-        f"|| ' (' || error_message || ')' "
-        f"WHEN 'MISSING COLUMNS' THEN {sql_string(TOO_FEW_VALUES)} || ' (' || error_message || ')' "
-        f"ELSE {sql_string(UNREADABLE_ROW)} END || {sql_string(again)}, false "
-        "FROM ingest_unparsed"
+        f"SELECT source_row, coalesce(column_name, {sql_string(WHOLE_ROW)}), "
+        "CAST(NULL AS VARCHAR), reason, false FROM ingest_unparsed"
     )
     conn.execute("CREATE OR REPLACE TEMP TABLE ingest_rejections AS " + " UNION ALL ".join(selects))
 

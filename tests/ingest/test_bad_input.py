@@ -4,7 +4,7 @@ what to do; the good rows and files still load and the run succeeds, with warnin
 import pytest
 
 from dagster_project import settings
-from dagster_project.ingest import validation
+from dagster_project.ingest import scanning, validation
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
 
@@ -14,7 +14,6 @@ QUARANTINED = {
     "contacts/05_binary.csv": "binary data",
     "contacts/06_truncated.xlsx": "truncated or damaged",
     "contacts/07_scan.pdf": "not a CSV or XLSX file",
-    "contacts/08_unclosed_quote.csv": "a quoted value is never closed",
 }
 
 REJECTED = {
@@ -23,11 +22,12 @@ REJECTED = {
     ("contacts/02_bad_rows.csv", 5, "contact_datetime", validation.FUTURE_DATETIME),
     ("contacts/02_bad_rows.csv", 6, "child_id", validation.MISSING),
     ("contacts/02_bad_rows.csv", 7, "contact_datetime", validation.UNPARSEABLE_DATETIME),
+    ("contacts/08_unclosed_quote.csv", 2, validation.WHOLE_ROW, scanning.UNCLOSED_QUOTE),
     ("calls/01_calls.csv", 3, "wait_seconds", validation.NEGATIVE_SECONDS),
     ("calls/01_calls.csv", 4, "talk_seconds", validation.NOT_WHOLE_NUMBER),
     ("calls/01_calls.csv", 5, "call_start", validation.UNPARSEABLE_DATETIME),
     ("calls/01_calls.csv", 5, "talk_seconds", validation.NEGATIVE_SECONDS),
-    ("calls/02_ragged.csv", 3, validation.WHOLE_ROW, validation.TOO_MANY_VALUES),
+    ("calls/02_ragged.csv", 3, validation.WHOLE_ROW, scanning.TOO_MANY_VALUES),
     ("schools/01_edubase.csv", 3, "URN", validation.NOT_WHOLE_NUMBER),
     ("schools/01_edubase.csv", 4, "OpenDate", validation.UNPARSEABLE_GIAS_DATE),
     ("schools/02_links.csv", 3, "LinkURN", validation.MISSING),
@@ -142,6 +142,7 @@ def test_good_rows_and_files_load_beside_the_bad(bad_landing):
         ("C1",),
         ("C10",),
         ("C2",),
+        ("C41",),
     ]
     assert env.query("SELECT call_id FROM raw.calls ORDER BY call_id") == [("K1",), ("K9",)]
     assert env.query("SELECT urn FROM raw.schools") == [(125001,)]
@@ -152,6 +153,7 @@ def test_good_rows_and_files_load_beside_the_bad(bad_landing):
     ) == [
         ("contacts/01_good.csv", 2, 2, 0),
         ("contacts/02_bad_rows.csv", 6, 1, 5),
+        ("contacts/08_unclosed_quote.csv", 2, 1, 1),
         ("contacts/09_header_only.csv", 0, 0, 0),
     ]
 
@@ -160,7 +162,7 @@ def test_checks_warn_with_counts_and_examples(bad_landing):
     env, result, _ = bad_landing
     evaluations = env.check_evaluations(result)
     expected_counts = {
-        "raw/contacts": (6, 5),
+        "raw/contacts": (5, 6),
         "raw/calls": (0, 4),
         "raw/schools": (0, 2),
         "raw/school_links": (0, 1),
@@ -194,12 +196,12 @@ def test_materialisation_metadata_counts_files_and_rows(bad_landing):
     env, result, _ = bad_landing
     metadata = env.metadata(result)
     assert metadata["raw/contacts"] == {
-        "files_loaded": 3,
+        "files_loaded": 4,
         "files_skipped": 0,
-        "files_quarantined": 6,
-        "rows_loaded": 3,
-        "rows_rejected": 5,
-        "dagster/row_count": 3,
+        "files_quarantined": 5,
+        "rows_loaded": 4,
+        "rows_rejected": 6,
+        "dagster/row_count": 4,
     }
     assert metadata["raw/calls"]["files_quarantined"] == 0
     assert metadata["raw/calls"]["rows_rejected"] == 4

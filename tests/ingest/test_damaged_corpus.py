@@ -22,7 +22,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from dagster_project.ingest import validation
+from dagster_project.ingest import scanning, validation
 from dagster_project.pseudonymise import pseudonymise
 from tests.ingest.conftest import CALL, CONTACT, LINK, SCHOOL
 
@@ -293,13 +293,14 @@ def _junk_line() -> bytes:
     ).encode()
 
 
-def _nul_mid_file() -> bytes:
+def _nul_mid_file(encoding: str = "utf-8") -> bytes:
+    name = "Crèche – St Mary’s £" if encoding == "cp1252" else "Abbey"
     rows = contacts(
-        {"contact_id": "nul-1"},
-        {"contact_id": "nul-2", "referrer_name": "Ab\x00bey"},
-        {"contact_id": "nul-3"},
+        {"contact_id": f"nul-{encoding}-1", "referrer_name": name},
+        {"contact_id": f"nul-{encoding}-2", "referrer_name": "Ab\x00bey"},
+        {"contact_id": f"nul-{encoding}-3", "referrer_name": name},
     )
-    return text(rows).encode()
+    return text(rows).encode(encoding)
 
 
 def _more_fields() -> bytes:
@@ -376,6 +377,19 @@ CORPUS = [
         _referrer("Sainte-Thérèse – Ãœ"),
     ),
     Case(
+        "windows-1252 with a nul byte",
+        "contacts/enc_06_cp1252_nul.csv",
+        lambda: _nul_mid_file("cp1252"),
+        rejects(2, (3, "referrer_name", scanning.CONTROL_CHARACTER)),
+        _rows_with_ids("contacts", "referrer_name", ["Crèche – St Mary’s £"] * 2),
+    ),
+    Case(
+        "utf-16 without a byte order mark",
+        "contacts/enc_07_utf16_no_bom.csv",
+        lambda: csv_bytes(contacts({"contact_id": "u16-nobom"}), encoding="utf-16-le"),
+        quarantines("binary data (control bytes on its header line)"),
+    ),
+    Case(
         "invalid bytes",
         "contacts/enc_05_invalid.csv",
         _invalid_bytes,
@@ -428,31 +442,31 @@ CORPUS = [
         "unclosed quote",
         "contacts/del_07_unclosed.csv",
         _unclosed_quote,
-        quarantines("a quoted value is never closed"),
+        rejects(1, (2, WHOLE, scanning.UNCLOSED_QUOTE)),
     ),
     Case(
         "junk line",
         "contacts/del_08_junk.csv",
         _junk_line,
-        rejects(2, (3, WHOLE, validation.TOO_FEW_VALUES)),
+        rejects(2, (3, WHOLE, scanning.TOO_FEW_VALUES)),
     ),
     Case(
         "nul byte mid-file",
         "contacts/del_09_nul.csv",
         _nul_mid_file,
-        rejects(2, (3, WHOLE, validation.NUL_BYTE)),
+        rejects(2, (3, "referrer_name", scanning.CONTROL_CHARACTER)),
     ),
     Case(
         "more fields",
         "contacts/del_10_more.csv",
         _more_fields,
-        rejects(1, (3, WHOLE, validation.TOO_MANY_VALUES)),
+        rejects(1, (3, WHOLE, scanning.TOO_MANY_VALUES)),
     ),
     Case(
         "fewer fields",
         "contacts/del_11_fewer.csv",
         _fewer_fields,
-        rejects(1, (2, WHOLE, validation.TOO_FEW_VALUES)),
+        rejects(1, (2, WHOLE, scanning.TOO_FEW_VALUES)),
     ),
     Case(
         "blank lines", "contacts/del_12_blank_lines.csv", _blank_lines, loads(2), _source_rows(2, 3)

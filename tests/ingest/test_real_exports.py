@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from dagster_project.ingest import validation
+from dagster_project.ingest import scanning, validation
 from dagster_project.pseudonymise import pseudonymise
 
 #: A Mosaic-style header for the contract's contact columns (same order as Rows.contact).
@@ -123,13 +123,15 @@ def test_unparseable_lines_are_rejected_one_by_one_and_the_rest_loads(exports):
     rejected = _rejected(env, "contacts/07_damaged.csv")
     assert [(row, column) for row, column, _ in rejected] == [
         (3, validation.WHOLE_ROW),
-        (4, validation.WHOLE_ROW),
+        (4, "child_id"),
         (5, validation.WHOLE_ROW),
     ]
     reasons = [reason for _, _, reason in rejected]
-    assert reasons[0].startswith(validation.TOO_FEW_VALUES)
-    assert reasons[1] == validation.NUL_BYTE
-    assert reasons[2].startswith(validation.TOO_MANY_VALUES)
+    assert (
+        reasons[0].startswith(scanning.TOO_FEW_VALUES) and "line 3 in a text editor" in reasons[0]
+    )
+    assert reasons[1] == scanning.CONTROL_CHARACTER
+    assert reasons[2].startswith(scanning.TOO_MANY_VALUES)
     assert env.query(
         "SELECT rows_read, rows_loaded, rows_rejected FROM audit.loaded_files "
         "WHERE file_name = 'contacts/07_damaged.csv'"
