@@ -4,7 +4,9 @@ DuckDB reads UTF-8 (its encodings and excel extensions are not available), so a 
 a byte order mark (UTF-8 or UTF-16) or in Windows-1252 is transcoded, and the first sheet
 of an .xlsx workbook is written out as CSV (read by calamine, about ten times openpyxl's
 speed), into a private temporary folder removed after loading. The delimiter (comma,
-semicolon, tab or pipe) is found by DuckDB's CSV sniffer.
+semicolon, tab or pipe) is found by DuckDB's CSV sniffer. A CSV that is not text (a control
+character on its header line, or on every line below it) is refused as binary data; one on
+some lines only is a damaged record, left for scanning to reject.
 """
 
 import codecs

@@ -129,16 +129,15 @@ class _QuoteRepairs:
     """A copy of the file in which each line holding a quote that is never closed is replaced
     by ``refused_line`` (more values than the header has columns, so DuckDB refuses it).
 
-    Byte positions are DuckDB's, in the file it read last (``path``); lines are a text
-    editor's, in the file as it came (a record over several lines may be replaced by one).
+    One line replaces one line, so the copy's lines are the file's, as a text editor numbers
+    them. Byte positions are DuckDB's, in the file it read last (``path``).
     """
 
     source: Path
     copy: Path
     refused_line: str
-    #: (start in the copy, the editor's line in the file, line breaks left out of the copy
-    #: up to its end) of each replaced line, in the order of the file
-    replaced: list[tuple[int, int, int]] = field(default_factory=list)
+    #: where each replaced line starts in the copy, in the order of the file
+    replaced: list[int] = field(default_factory=list)
     _content: bytes | None = None
 
     @property
@@ -153,7 +152,7 @@ class _QuoteRepairs:
 
     def replace_line(self, error_position: int) -> None:
         """Replace the line of the unterminated quote DuckDB reports at ``error_position``
-        (just after the quote) and the rest of its record before it."""
+        (just after the quote)."""
         content = self.content
         quote = error_position - 1
         if not 0 <= quote < len(content) or content[quote] != ord('"'):
@@ -165,23 +164,21 @@ class _QuoteRepairs:
         if len(self.replaced) == MAX_UNCLOSED_QUOTES:
             raise FileRefused(
                 f"more than {MAX_UNCLOSED_QUOTES} quoted values are never closed (the first on "
-                f"line {self.replaced[0][1]}), so the file's quoting is broken throughout. "
-                "Check the export's quote character (\") and export it again, then drop the "
-                "file again."
+                f"line {self.editor_line(self.replaced[0])}), so the file's quoting is broken "
+                "throughout. Check the export's quote character (\") and export it again, then "
+                "drop the file again."
             )
         start = content.rfind(b"\n", 0, quote) + 1
         end = content.find(b"\n", quote)
         end = len(content) if end < 0 else end
         # The line's end is kept as it is: DuckDB refuses a file whose line ends differ.
         end -= content[end - 1 : end] == b"\r"
-        line = self.editor_line(start)
-        breaks = content.count(b"\n", start, end)
         self._content = content[:start] + self.refused_line.encode() + content[end:]
-        self.replaced.append((start, line, breaks + self._left_out_before(start)))
+        self.replaced.append(start)
         self.copy.write_bytes(self._content)
 
     def editor_line(self, position: int) -> int:
-        """The editor's line, in the file as it came, of a byte of the file DuckDB read."""
+        """The text editor's line of a byte of the file DuckDB read."""
         return self.editor_lines([position])[position]
 
     def editor_lines(self, positions: list[int]) -> dict[int, int]:
@@ -190,11 +187,8 @@ class _QuoteRepairs:
         for position in sorted(set(positions)):
             breaks += self.content.count(b"\n", counted, position)
             counted = position
-            lines[position] = breaks + 1 + self._left_out_before(position)
+            lines[position] = breaks + 1
         return lines
-
-    def _left_out_before(self, position: int) -> int:
-        return max((n for start, _, n in self.replaced if start < position), default=0)
 
 
 @dataclass(frozen=True)
@@ -249,7 +243,7 @@ def _list_unparsed(
                arg_min(error_message, column_idx)
         FROM {_REJECT_ERRORS} GROUP BY line ORDER BY line
     """).fetchall()
-    replaced = {start for start, _, _ in repairs.replaced}
+    replaced = set(repairs.replaced)
     # DuckDB's line position is the record's first byte, or the one after it.
     starts = [repairs.content.rfind(b"\n", 0, position) + 1 for _, position, _, _ in rejected]
     lines = repairs.editor_lines(starts)
