@@ -98,7 +98,7 @@ def test_a_nul_byte_and_an_unclosed_quote_lose_only_their_records(ingest_env, en
     ]
     nul_reason, quote_reason = (reason for *_, reason in rejected)
     assert nul_reason == scanning.CONTROL_CHARACTER
-    assert "export it again as CSV" not in nul_reason.lower()
+    assert "export it again as csv" not in nul_reason.lower()
     assert quote_reason.startswith(scanning.UNCLOSED_QUOTE)
     assert f"line {quote_line} in a text editor" in quote_reason
     rows = {record["contact_id"]: n + 2 for n, record in enumerate(records)}
