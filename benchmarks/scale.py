@@ -270,18 +270,18 @@ def gnu_time_figures(report: str) -> dict[str, float]:
 
 
 def run_ids(home: Path) -> list[str]:
-    from dagster import DagsterInstance
+    from dagster_project.instance import open_instance
 
     if not (home / "dagster.yaml").exists():
         return []
-    with DagsterInstance.from_config(str(home)) as instance:
+    with open_instance(home) as instance:
         return [run.run_id for run in instance.get_runs()]
 
 
 def instance_step_seconds(home: Path, run_id: str) -> dict[str, float]:
-    from dagster import DagsterInstance
+    from dagster_project.instance import open_instance
 
-    with DagsterInstance.from_config(str(home)) as instance:
+    with open_instance(home) as instance:
         return {
             stats.step_key: stats.end_time - stats.start_time
             for stats in instance.get_run_step_stats(run_id)

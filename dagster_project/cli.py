@@ -29,17 +29,7 @@ def _plugins(group: str) -> list[click.Command]:
     ]
 
 
-class _MashGroup(click.Group):
-    """Errors of the operator's setup end a command with their message, not a traceback."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except settings.MovedDataFolderError as error:
-            raise click.ClickException(str(error)) from error
-
-
-@click.group(cls=_MashGroup)
+@click.group()
 def main() -> None:
     """MASH demand data platform."""
 

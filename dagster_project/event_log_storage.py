@@ -8,12 +8,18 @@ per shard (the run's file, ``index.db``) for the life of the instance, the few m
 used (a UI or daemon process reads many runs' files over months), and remembers the tables
 it found. The files, their schema and what is written are Dagster's own: the data
 folder's ``dagster.yaml`` names this class instead of ``storage: sqlite``.
+
+Its one setting is the instance's folder (``dagster_home: {env: DAGSTER_HOME}``); the event
+log is in its ``history/runs/``, where Dagster's default storage keeps it. No path is written
+down, so a data folder moved or copied takes its event log with it.
 """
 
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from dagster import StringSource
+from dagster._core.instance.ref import _event_logs_directory
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
@@ -32,8 +38,12 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         super().__init__(base_dir, inst_data)
 
     @classmethod
+    def config_type(cls):
+        return {"dagster_home": StringSource}
+
+    @classmethod
     def from_config_value(cls, inst_data, config_value):
-        return cls(inst_data=inst_data, **config_value)
+        return cls(_event_logs_directory(config_value["dagster_home"]), inst_data)
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:

@@ -44,11 +44,6 @@ def dbt_environment(folder: Path | None = None) -> dict[str, str]:
     return {DATA_DIR_ENV: "~", "HOME": str(folder.resolve() if folder else data_dir())}
 
 
-class MovedDataFolderError(RuntimeError):
-    """The data folder's Dagster config names another folder's event log: the folder was
-    moved or copied (``instance.prepare_dagster_home`` checks)."""
-
-
 def dagster_home() -> Path:
     """The Dagster instance of this data folder: run history, schedules, sensor cursors."""
     return data_dir() / "dagster"

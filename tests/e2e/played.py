@@ -41,10 +41,10 @@ class PlayedTrial:
 def copy_trial(played: PlayedTrial, data_dir: Path) -> PlayedTrial:
     """A private copy of a played trial's data folder, to change without disturbing others."""
     shutil.copytree(played.data_dir, data_dir, symlinks=True)
-    # As the runbook says for a moved data folder: its Dagster config names the copy's own
-    # event log, not the original's.
-    config = data_dir / "dagster" / "dagster.yaml"
-    original, copy = str(played.data_dir.resolve()), str(data_dir.resolve())
-    config.write_text(config.read_text().replace(original, copy))
+    return trial_at(played, data_dir)
+
+
+def trial_at(played: PlayedTrial, data_dir: Path) -> PlayedTrial:
+    """The played trial's data folder as copied or moved to ``data_dir``."""
     env = {**played.env, settings.DATA_DIR_ENV: str(data_dir)}
     return replace(played, data_dir=data_dir, stdout="", env=env)

@@ -9,6 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project import settings
 from dagster_project.defs.assets.publish import build_published_asset
+from dagster_project.instance import DAGSTER_HOME_ENV
 
 
 @pytest.fixture
@@ -17,6 +18,8 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     path.mkdir()
     monkeypatch.setenv(settings.DATA_DIR_ENV, str(path))
     monkeypatch.delenv(settings.LANDING_DIR_ENV, raising=False)
+    # Opening the folder's instance sets it; restored after the test.
+    monkeypatch.delenv(DAGSTER_HOME_ENV, raising=False)
     return path
 
 

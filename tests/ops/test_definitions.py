@@ -1,11 +1,11 @@
 """The code location as the UI shows it: groups, owners, descriptions, pools, publish wiring."""
 
-from dagster import AssetsDefinition, DagsterInstance, Definitions
+from dagster import AssetsDefinition, Definitions
 
 from dagster_project.definitions import defs as load_definitions
 from dagster_project.defs.assets.publish import FINAL_LAYERS, PUBLISHED_KEY, layer
 from dagster_project.defs.resources import DUCKDB_WRITER_POOL
-from dagster_project.instance import prepare_dagster_home
+from dagster_project.instance import data_folder_instance
 
 defs = load_definitions()
 
@@ -65,7 +65,7 @@ def test_published_depends_on_the_final_assets_only():
 
 
 def test_the_instance_config_limits_the_writer_pool_to_one(data_dir):
-    with DagsterInstance.from_config(str(prepare_dagster_home())) as instance:
+    with data_folder_instance() as instance:
         pools = instance.get_concurrency_config().pool_config
         assert pools.default_pool_limit == 1
         assert pools.pool_granularity.value == "op"

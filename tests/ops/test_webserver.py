@@ -23,7 +23,7 @@ from dagster_project import settings
 from dagster_project.definitions import defs as load_definitions
 from dagster_project.defs.schedules import NIGHTLY_SCHEDULE_NAME
 from dagster_project.defs.sensors import LANDING_SENSOR_NAME
-from dagster_project.instance import data_folder_instance, prepare_dagster_home
+from dagster_project.instance import DAGSTER_HOME_ENV, data_folder_instance, prepare_dagster_home
 
 STARTUP_SECONDS = 240
 
@@ -89,13 +89,14 @@ def _wait_for_code_location(port: int, server: subprocess.Popen) -> None:
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv(settings.DATA_DIR_ENV, str(tmp_path))
+    monkeypatch.delenv(DAGSTER_HOME_ENV, raising=False)
     return tmp_path
 
 
 @pytest.fixture
 def webserver_port(data_dir):
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(prepare_dagster_home())}
+    env = {**os.environ, DAGSTER_HOME_ENV: str(prepare_dagster_home())}
     dg = Path(sys.executable).parent / "dg"
     server = subprocess.Popen(
         [str(dg), "dev", "-h", "127.0.0.1", "-p", str(port)],
