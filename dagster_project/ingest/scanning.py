@@ -42,8 +42,8 @@ def stage_file(
     file_columns = [f"c{position}" for position in range(width)]
     staged = []
     for column in contract.columns:
-        position = header_map.positions.get(column.name)
-        text = "CAST(NULL AS VARCHAR)" if position is None else _trimmed(f"c{position}")
+        sources = [_trimmed(f"c{position}") for position in header_map.sources(column.name)]
+        text = f"coalesce({', '.join(sources)})" if sources else "CAST(NULL AS VARCHAR)"
         staged += [f"{sql} AS {quoted(name)}" for name, sql in staged_columns(column, text)]
     kept = ", ".join(f"{sql_string(key)}, {_trimmed(f'c{pos}')}" for pos, key in header_map.kept)
     read_columns = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in file_columns) + "}"
@@ -51,8 +51,7 @@ def stage_file(
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     # Only the columns that are stored are checked for NUL bytes; a row of empty fields is
     # blank (DuckDB reads an empty field as null).
-    used = [f"c{position}" for position in sorted(header_map.positions.values())]
-    used += [f"c{position}" for position, _ in header_map.kept]
+    used = [f"c{position}" for position in header_map.read_positions()]
     statement = f"""
         CREATE OR REPLACE TEMP TABLE ingest_staged AS
         SELECT row_number() OVER () + {readable.header_row} AS source_row, {", ".join(staged)},
