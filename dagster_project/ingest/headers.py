@@ -34,7 +34,8 @@ DEFAULT_ALIASES = settings.PROJECT_ROOT / "config" / "column_aliases.yml"
 
 #: How many of a file's headers a refusal suggests for each missing column.
 SUGGESTIONS = 2
-#: A header this near (rapidfuzz WRatio) to a header of another column is a spelling of it.
+#: A header this near (rapidfuzz ratio, 0-100) to a header of another column is a spelling
+#: of it.
 NEAR = 85
 
 _IGNORED_IN_HEADERS = re.compile(r"[\W_]+")
@@ -314,7 +315,7 @@ def _suggestions(column: Column, unmatched: list[str], aliases: KindAliases) -> 
         if not key or key in meanings:
             continue
         nearness = {
-            name: max(fuzz.WRatio(key, spelling) for spelling in spellings)
+            name: max(fuzz.ratio(key, spelling) for spelling in spellings)
             for name, spellings in known.items()
         }
         score = nearness.pop(column.name)
