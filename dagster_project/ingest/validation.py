@@ -238,24 +238,20 @@ def _typed_expressions(
     column: Column, given: str, formats: Sequence[str], limits: Limits
 ) -> list[tuple[OutputColumn, str]]:
     """Each output column with its SQL over the staged text column of the same name."""
-    match column.type:
-        case ColumnType.TEXT:
-            conversion = f"left({given}, {limits.free_text_max_chars})"
-        case ColumnType.DATETIME:
-            conversion = datetime_sql(given, formats)
-        case ColumnType.GIAS_DATE:
-            conversion = f"mash_gias_date({given})"
-        case ColumnType.WHOLE_NUMBER:
-            conversion = f"mash_integer({given})"
-        case ColumnType.SECONDS:
-            conversion = duration_sql(given, formats)
-        case ColumnType.LENIENT_INTEGER:
-            conversion = f"try_cast({given} AS INTEGER)"
-        case ColumnType.LENIENT_DECIMAL:
-            conversion = f"try_cast({given} AS DOUBLE)"
-        case _:
-            conversion = None
-    return [(output, conversion or quoted(output.name)) for output in output_columns(column)]
+    formatted = {ColumnType.DATETIME: datetime_sql, ColumnType.SECONDS: duration_sql}
+    conversions = {
+        ColumnType.TEXT: f"left({given}, {limits.free_text_max_chars})",
+        ColumnType.GIAS_DATE: f"mash_gias_date({given})",
+        ColumnType.WHOLE_NUMBER: f"mash_integer({given})",
+        ColumnType.LENIENT_INTEGER: f"try_cast({given} AS INTEGER)",
+        ColumnType.LENIENT_DECIMAL: f"try_cast({given} AS DOUBLE)",
+    }
+    if column.type in formatted:
+        conversions[column.type] = formatted[column.type](given, formats)
+    return [
+        (output, conversions.get(column.type, quoted(output.name)))
+        for output in output_columns(column)
+    ]
 
 
 def _problem_expression(
