@@ -15,6 +15,7 @@ that writes it.
 """
 
 from collections.abc import Sequence
+from functools import cache
 
 import duckdb
 
@@ -75,15 +76,22 @@ def unparseable_duration(forms: Sequence[str]) -> str:
     return f"not a duration in an accepted form ({accepted}). {_AGAIN}"
 
 
-def datetime_format_problem(datetime_format: object, conn: duckdb.DuckDBPyConnection) -> str | None:
+def datetime_format_problem(datetime_format: object) -> str | None:
     """Why ``datetime_format`` cannot be a column's datetime format, or None."""
     if not isinstance(datetime_format, str) or "%Y" not in datetime_format:
         return "is not a strptime format with a four-digit year (%Y), such as '%d/%m/%Y %H:%M'"
-    try:
-        conn.execute("SELECT try_strptime('', $format)", {"format": datetime_format})
-    except duckdb.InvalidInputException:
-        return "is not a strptime format DuckDB reads (see DuckDB's format specifiers)"
+    with _format_checker().cursor() as conn:
+        try:
+            conn.execute("SELECT try_strptime('', $format)", {"format": datetime_format})
+        except duckdb.InvalidInputException:
+            return "is not a strptime format DuckDB reads (see DuckDB's format specifiers)"
     return None
+
+
+@cache
+def _format_checker() -> duckdb.DuckDBPyConnection:
+    """An in-memory database to try declared formats on, made once per process."""
+    return duckdb.connect()
 
 
 def datetime_sql(text: str, formats: Sequence[str]) -> str:

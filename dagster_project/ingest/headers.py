@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import yaml
 from rapidfuzz import fuzz
 
@@ -88,17 +87,16 @@ def load_aliases(path: Path | None = None) -> dict[str, KindAliases]:
     path = path or aliases_path()
     configured = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     by_kind = {}
-    with duckdb.connect() as conn:
-        for kind, contract in CONTRACTS.items():
-            section = configured.get(kind) or {}
-            where = f"{path}: under {kind}"
-            spellings = _spellings(where, contract, section.get("columns"))
-            by_kind[kind] = KindAliases(
-                columns=spellings,
-                kept=frozenset(header_key(str(name)) for name in section.get("keep") or []),
-                formats=_formats(where, contract, section.get("formats"), conn),
-                fallbacks=_fallbacks(where, contract, section.get("fallbacks"), spellings),
-            )
+    for kind, contract in CONTRACTS.items():
+        section = configured.get(kind) or {}
+        where = f"{path}: under {kind}"
+        spellings = _spellings(where, contract, section.get("columns"))
+        by_kind[kind] = KindAliases(
+            columns=spellings,
+            kept=frozenset(header_key(str(name)) for name in section.get("keep") or []),
+            formats=_formats(where, contract, section.get("formats")),
+            fallbacks=_fallbacks(where, contract, section.get("fallbacks"), spellings),
+        )
     return by_kind
 
 
@@ -141,9 +139,7 @@ def _spellings(where: str, contract: Contract, configured) -> dict[str, str]:
     return spellings
 
 
-def _formats(
-    where: str, contract: Contract, configured, conn: duckdb.DuckDBPyConnection
-) -> dict[str, tuple[str, ...]]:
+def _formats(where: str, contract: Contract, configured) -> dict[str, tuple[str, ...]]:
     formatted = [column for column in contract.columns if column.type in _DEFAULT_FORMATS]
     declared = _by_column(where, "formats", configured, formatted)
     formats = {}
@@ -160,7 +156,7 @@ def _formats(
                         f"{at}: {entry!r} is not a duration form; the forms are "
                         f"{', '.join(DURATION_FORMS)}."
                     )
-            elif problem := datetime_format_problem(entry, conn):
+            elif problem := datetime_format_problem(entry):
                 raise ValueError(f"{at}: {entry!r} {problem}.")
         formats[column.name] = tuple(entries)
     return formats
