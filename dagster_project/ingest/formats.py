@@ -97,32 +97,47 @@ def _format_checker() -> duckdb.DuckDBPyConnection:
 def datetime_sql(text: str, formats: Sequence[str]) -> str:
     """The UK local TIMESTAMP of the SQL text ``text`` by the first of ``formats`` that reads
     it; null when none does, or when it is before 1900."""
-    # The formats with an offset and those without, each group where its first format is.
-    groups: dict[bool, list[str]] = {}
-    for datetime_format in formats:
-        groups.setdefault(is_zoned(datetime_format), []).append(datetime_format)
-    parts = [_parsed(text, group, zoned) for zoned, group in groups.items()]
-    parsed = f"coalesce({', '.join(parts)})"
+    parsed = _first_parsed(text, formats, instant=False)
     return f"CASE WHEN {parsed} >= {_EARLIEST_PLAUSIBLE} THEN {parsed} END"
+
+
+def seconds_between_sql(start: str, end: str, formats: Sequence[str]) -> str:
+    """The whole seconds from the time of the SQL text ``start`` to that of ``end``, as
+    VARCHAR, counted between instants: a wait across a change of the clocks is its length,
+    not the change of UK wall time (a time without an offset is read as UK time)."""
+    start, end = (_first_parsed(text, formats, instant=True) for text in (start, end))
+    return f"CAST(date_diff('second', {start}, {end}) AS VARCHAR)"
 
 
 def reads_sql(text: str, datetime_format: str) -> str:
     """Whether ``datetime_format`` reads the SQL text ``text``."""
-    return f"{_parsed(text, [datetime_format], is_zoned(datetime_format))} IS NOT NULL"
+    parsed = _parsed(text, [datetime_format], is_zoned(datetime_format), instant=False)
+    return f"{parsed} IS NOT NULL"
 
 
-def _parsed(text: str, formats: Sequence[str], zoned: bool) -> str:
+def _first_parsed(text: str, formats: Sequence[str], instant: bool) -> str:
+    # The formats with an offset and those without, each group where its first format is.
+    groups: dict[bool, list[str]] = {}
+    for datetime_format in formats:
+        groups.setdefault(is_zoned(datetime_format), []).append(datetime_format)
+    parts = [_parsed(text, group, zoned, instant) for zoned, group in groups.items()]
+    return f"coalesce({', '.join(parts)})"
+
+
+def _parsed(text: str, formats: Sequence[str], zoned: bool, instant: bool) -> str:
+    """The UK local TIMESTAMP (or, ``instant``, the TIMESTAMPTZ) of ``text`` by ``formats``,
+    all with an offset (``zoned``) or all without."""
     # %f reads up to six decimals (microseconds, as TIMESTAMP holds); .NET systems write
     # seven. (%n reads nine but makes a TIMESTAMP_NS, which ends in 2262.)
     text = f"regexp_replace({text}, '([.][0-9]{{6}})[0-9]+', '\\1')"
+    uk = sql_string(UK_TIME_ZONE)
     if not zoned:
-        return f"try_strptime({text}, {_sql_list(formats)})"
+        parsed = f"try_strptime({text}, {_sql_list(formats)})"
+        return f"timezone({uk}, {parsed})" if instant else parsed
     # DuckDB's %z reads +01:00, +0100 and +01 but not Z, which is +00:00.
     utc_as_offset = f"regexp_replace({text}, '[Zz]$', '+00:00')"
-    return (
-        f"(try_strptime({utc_as_offset}, {_sql_list(formats)}) "
-        f"AT TIME ZONE {sql_string(UK_TIME_ZONE)})"
-    )
+    parsed = f"try_strptime({utc_as_offset}, {_sql_list(formats)})"
+    return parsed if instant else f"({parsed} AT TIME ZONE {uk})"
 
 
 def duration_sql(text: str, forms: Sequence[str]) -> str:

@@ -4,14 +4,15 @@ A header matches a contract column by the extract contract's name, the raw colum
 any alias ``config/column_aliases.yml`` gives it (``MASH_COLUMN_ALIASES`` names another
 file), compared ignoring case, spaces and punctuation. Other columns are extras: recorded by
 name, their values stored only when the alias file keeps them. The alias file also gives a
-column the headers that stand in for it where its own value is blank (``fallbacks``), and
-the formats of its values (``formats``, read by ``formats``).
+column what stands in for it where its own value is blank (``fallbacks``: another header's
+value, or the seconds between two headers' times), and the formats of its values
+(``formats``, read by the ``formats`` module).
 """
 
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from dagster_project.ingest.formats import (
     DEFAULT_DURATION_FORMS,
     DURATION_FORMS,
     datetime_format_problem,
+    seconds_between_sql,
 )
 from dagster_project.ingest.reading import FileRefused
 
@@ -33,6 +35,8 @@ DEFAULT_ALIASES = settings.PROJECT_ROOT / "config" / "column_aliases.yml"
 
 #: How many of a file's headers a refusal suggests for each missing column.
 SUGGESTIONS = 2
+#: The keys of a fallback that is the seconds between two headers' times.
+SPAN = ("seconds_from", "to")
 #: A header this near (rapidfuzz ratio, 0-100) to a header of another column is a spelling
 #: of it.
 NEAR = 85
@@ -59,20 +63,30 @@ class KindAliases:
     kept: frozenset[str]
     #: contract column name -> its datetime formats or duration forms, declared or default
     formats: dict[str, tuple[str, ...]]
-    #: contract column name -> header_keys of the headers whose values stand in for its
-    #: own, in order, where its value is blank or its header absent
-    fallbacks: dict[str, tuple[str, ...]]
+    #: contract column name -> what stands in for its value, in order, where it is blank or
+    #: its header absent: the header_keys of one header (its value) or of two (the seconds
+    #: from the first's time to the second's)
+    fallbacks: dict[str, tuple[tuple[str, ...], ...]]
 
     def names(self, headers: Sequence[str]) -> set[str]:
         """The contract columns that ``headers`` give, by a spelling or a fallback."""
         keys = {header_key(header) for header in headers}
         named = {self.columns[key] for key in keys if key in self.columns}
-        return named | {name for name, stand_ins in self.fallbacks.items() if keys & set(stand_ins)}
+        return named | {
+            name
+            for name, stand_ins in self.fallbacks.items()
+            if any(keys.issuperset(stand_in) for stand_in in stand_ins)
+        }
 
     def meanings(self) -> dict[str, str]:
         """header_key -> contract column name, for every header the alias file gives a
         meaning: the spellings and the fallback headers."""
-        stand_ins = {key: name for name, keys in self.fallbacks.items() for key in keys}
+        stand_ins = {
+            key: name
+            for name, column_stand_ins in self.fallbacks.items()
+            for stand_in in column_stand_ins
+            for key in stand_in
+        }
         return {**stand_ins, **self.columns}
 
 
@@ -164,20 +178,31 @@ def _formats(where: str, contract: Contract, configured) -> dict[str, tuple[str,
 
 def _fallbacks(
     where: str, contract: Contract, configured, spellings: dict[str, str]
-) -> dict[str, tuple[str, ...]]:
+) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """A span's headers may be any (a wait from "Invite Time" to call_start's "Start
+    Time"); a header whose value stands in must be one that names no column."""
     fallbacks = {}
-    for column, headers in _by_column(where, "fallbacks", configured, contract.columns).items():
+    for column, entries in _by_column(where, "fallbacks", configured, contract.columns).items():
         at = f"{where} / fallbacks / {column.header}"
-        keys = []
-        for header in _entries(at, headers):
-            key = header_key(str(header))
-            if key in spellings:
+        stand_ins = []
+        for entry in _entries(at, entries):
+            if not isinstance(entry, dict):
+                key = header_key(str(entry))
+                if key in spellings:
+                    raise ValueError(
+                        f"{at}: {entry!r} already names {spellings[key]}; a fallback must be "
+                        "a header that names no column."
+                    )
+                stand_ins.append((key,))
+            elif set(entry) == set(SPAN) and column.type is ColumnType.SECONDS:
+                stand_ins.append(tuple(header_key(str(entry[part])) for part in SPAN))
+            else:
                 raise ValueError(
-                    f"{at}: {header!r} already names {spellings[key]}; a fallback must be a "
-                    "header that names no column."
+                    f"{at}: {entry!r} is not a fallback. Give a header, or, for a duration, "
+                    f"the seconds between two headers' times as "
+                    f"{{{SPAN[0]}: <header>, {SPAN[1]}: <header>}}."
                 )
-            keys.append(key)
-        fallbacks[column.name] = tuple(keys)
+        fallbacks[column.name] = tuple(stand_ins)
     return fallbacks
 
 
@@ -189,18 +214,26 @@ class HeaderMap:
     extras: tuple[tuple[int, str], ...]
     #: the extras whose values are stored
     kept: tuple[tuple[int, str], ...]
-    #: contract column name -> positions of its fallback headers in the file, in order
-    fallbacks: dict[str, tuple[int, ...]]
+    #: contract column name -> the positions in the file of each of its fallbacks, in order
+    fallbacks: dict[str, tuple[tuple[int, ...], ...]]
 
-    def sources(self, name: str) -> tuple[int, ...]:
-        """Where the values of contract column ``name`` are read, first that is not blank."""
-        own = (self.positions[name],) if name in self.positions else ()
-        return own + self.fallbacks.get(name, ())
+    def text_sql(self, name: str, text_at: Callable[[int], str]) -> str:
+        """SQL of the text of contract column ``name``: its own column's, else its first
+        fallback's that is not blank (``text_at``: the SQL of the text at a position)."""
+        own = [text_at(self.positions[name])] if name in self.positions else []
+        stand_ins = [
+            text_at(positions[0])
+            if len(positions) == 1
+            else seconds_between_sql(*map(text_at, positions), DEFAULT_DATETIME_FORMATS)
+            for positions in self.fallbacks.get(name, ())
+        ]
+        texts = own + stand_ins
+        return f"coalesce({', '.join(texts)})" if texts else "CAST(NULL AS VARCHAR)"
 
     def read_positions(self) -> list[int]:
         """Every position whose values are stored, in order."""
-        read = {*self.positions.values(), *(p for ps in self.fallbacks.values() for p in ps)}
-        return sorted(read | {position for position, _ in self.kept})
+        read = {p for stand_ins in self.fallbacks.values() for ps in stand_ins for p in ps}
+        return sorted(read | {*self.positions.values()} | {p for p, _ in self.kept})
 
 
 def map_headers(
@@ -244,7 +277,11 @@ def map_headers(
     extras.sort()
     keys = [header_key(header) for header in headers]
     fallbacks = {
-        name: tuple(keys.index(key) for key in stand_ins if key in keys)
+        name: tuple(
+            tuple(keys.index(key) for key in stand_in)
+            for stand_in in stand_ins
+            if set(stand_in) <= set(keys)
+        )
         for name, stand_ins in aliases.fallbacks.items()
     }
 

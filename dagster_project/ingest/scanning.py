@@ -42,8 +42,7 @@ def stage_file(
     file_columns = [f"c{position}" for position in range(width)]
     staged = []
     for column in contract.columns:
-        sources = [_trimmed(f"c{position}") for position in header_map.sources(column.name)]
-        text = f"coalesce({', '.join(sources)})" if sources else "CAST(NULL AS VARCHAR)"
+        text = header_map.text_sql(column.name, lambda position: _trimmed(f"c{position}"))
         staged += [f"{sql} AS {quoted(name)}" for name, sql in staged_columns(column, text)]
     kept = ", ".join(f"{sql_string(key)}, {_trimmed(f'c{pos}')}" for pos, key in header_map.kept)
     read_columns = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in file_columns) + "}"

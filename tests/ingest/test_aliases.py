@@ -121,6 +121,8 @@ def _aliases_file(tmp_path, kind: str, block: str, value) -> Path:
         ("fallbacks", {"call_start": ["Call Date"]}, "'Call Date' already names call_start"),
         ("fallbacks", {"call_start": ["Talk Time"]}, "'Talk Time' already names talk_seconds"),
         ("fallbacks", {"start_time": ["Invite Time"]}, "start_time is not a column"),
+        ("fallbacks", {"call_start": [{"seconds_from": "A", "to": "B"}]}, "is not a fallback"),
+        ("fallbacks", {"wait_seconds": [{"seconds_from": "A"}]}, "is not a fallback"),
     ],
 )
 def test_a_format_or_fallback_that_cannot_be_used_is_a_configuration_error(
@@ -144,10 +146,14 @@ def test_a_fallback_header_gives_a_required_column_where_its_own_is_absent():
     aliases = load_aliases()["calls"]
     mapped = map_headers(["Correlation ID", "Duration", "Invite Time"], CALLS, aliases)
     assert mapped.positions == {"call_id": 0, "talk_seconds": 1}
-    assert mapped.sources("call_start") == (2,)
-    mapped = map_headers(["Invite Time", "Correlation ID", "Start Time"], CALLS, aliases)
-    assert mapped.sources("call_start") == (2, 0)
-    assert mapped.extras == ((0, "Invite Time"),)
+    assert mapped.fallbacks == {"call_start": ((2,),)}
+    assert mapped.text_sql("call_start", lambda position: f"c{position}") == "coalesce(c2)"
+    headers = ["Invite Time", "Correlation ID", "Start Time", "Failure Time"]
+    mapped = map_headers(headers, CALLS, aliases)
+    assert mapped.text_sql("call_start", lambda position: f"c{position}") == "coalesce(c2, c0)"
+    assert mapped.fallbacks["wait_seconds"] == ((0, 2), (0, 3))
+    assert mapped.extras == ((0, "Invite Time"), (3, "Failure Time"))
+    assert mapped.read_positions() == [0, 1, 2, 3]
 
 
 def test_a_suggestion_is_never_a_header_that_means_or_nearly_spells_another_column():

@@ -71,19 +71,22 @@ def _hms(seconds: int) -> str:
     return f"{seconds // 3600:02}:{seconds % 3600 // 60:02}:{seconds % 60:02}"
 
 
-def _row(call_id: str, index: int, start: str, invite: str, end: str, talk: int) -> list[str]:
-    """A row in the export's column order; an unanswered call has no start or end time."""
-    answered = bool(start)
+def _row(
+    call_id: str, index: int, invite: str, answered_at: str, hung_up_at: str, talk: int
+) -> list[str]:
+    """A row in the export's column order: an answered call has a start and an end time,
+    an unanswered one a failure time."""
+    answered = bool(answered_at)
     return [
         "mash.duty@council.example",
         "MASH Duty",
         f"+4477009{index:05}",
         MASH_NUMBER,
         "user_in",
-        start,
+        answered_at,
         invite,
-        "" if answered else invite,
-        end,
+        hung_up_at,
+        "2018-06-30T23:00:00Z" if answered else "",
         _hms(talk),
         "Yes" if answered else "No",
         "200" if answered else "487",
@@ -93,33 +96,59 @@ def _row(call_id: str, index: int, start: str, invite: str, end: str, talk: int)
     ]
 
 
-#: Hand-written calls on the clock change days: (Correlation ID, Start time, Invite time,
-#: the UK local call_start).
+#: Hand-written calls on the clock change days: (Correlation ID, Invite time, Start time,
+#: Failure time, the UK local call_start, the wait). A wait across a change is its length,
+#: not the change of UK wall time.
 CLOCK_CHANGE_CALLS = [
-    ("edge-1", "2017-10-29T00:59:59Z", "2017-10-29T00:59:40Z", datetime(2017, 10, 29, 1, 59, 59)),
-    ("edge-2", "2017-10-29T01:00:00Z", "2017-10-29T00:59:50Z", datetime(2017, 10, 29, 1, 0, 0)),
-    ("edge-3", "", "2017-10-29T01:30:00+01:00", datetime(2017, 10, 29, 1, 30)),
-    ("edge-4", "", "2017-10-28T20:30:00-05:00", datetime(2017, 10, 29, 1, 30)),
+    ("edge-1", "2017-10-29T00:59:40Z", "2017-10-29T00:59:59Z", "", (2017, 10, 29, 1, 59, 59), 19),
+    (
+        "edge-2",
+        "2017-10-29T01:59:50+01:00",
+        "2017-10-29T01:00:10Z",
+        "",
+        (2017, 10, 29, 1, 0, 10),
+        20,
+    ),
+    ("edge-3", "2017-10-29T01:30:00+01:00", "", "2017-10-29T00:31:05Z", (2017, 10, 29, 1, 30), 65),
+    ("edge-4", "2017-10-28T20:30:00-05:00", "", "2017-10-29T01:30:30Z", (2017, 10, 29, 1, 30), 30),
     (
         "edge-5",
-        "2018-03-25T00:59:59.5Z",
         "2018-03-25T00:59:30Z",
-        datetime(2018, 3, 25, 0, 59, 59, 500000),
+        "2018-03-25T00:59:59.5Z",
+        "",
+        (2018, 3, 25, 0, 59, 59, 500000),
+        29,
     ),
-    ("edge-6", "", "2018-03-24T20:00:00-05:00", datetime(2018, 3, 25, 2, 0)),
-    ("edge-7", "2018-03-25T02:30:00+01:00", "2018-03-25T01:29:00Z", datetime(2018, 3, 25, 2, 30)),
+    (
+        "edge-6",
+        "2018-03-24T20:00:00-05:00",
+        "",
+        "2018-03-25T02:00:45+01:00",
+        (2018, 3, 25, 2, 0),
+        45,
+    ),
+    (
+        "edge-7",
+        "2018-03-25T00:59:00Z",
+        "2018-03-25T02:00:30+01:00",
+        "",
+        (2018, 3, 25, 2, 0, 30),
+        90,
+    ),
 ]
 
 
 def teams_export(seed: int = 18) -> tuple[list[list[str]], dict[str, tuple]]:
     """Rows of an export (header first), and each call's expected (call_start,
-    talk_seconds, call_result) by its Correlation ID: the hand-written calls, then calls at
-    random times (UK time by Python's zoneinfo) written in each form."""
+    wait_seconds, talk_seconds, call_result) by its Correlation ID: the hand-written calls,
+    then calls at random times (UK time by Python's zoneinfo) written in each form."""
     rows, expected = [TEAMS_HEADER], {}
-    for index, (call_id, start, invite, call_start) in enumerate(CLOCK_CHANGE_CALLS):
-        talk = 95 if start else 0
-        rows.append(_row(call_id, index, start, invite, start and "2018-01-01T00:00:00Z", talk))
-        expected[call_id] = (call_start, talk, "Yes" if start else "No")
+    for index, (call_id, invite, answered_at, hung_up_at, uk, wait) in enumerate(
+        CLOCK_CHANGE_CALLS
+    ):
+        talk = 95 if answered_at else 0
+        rows.append(_row(call_id, index, invite, answered_at, hung_up_at, talk))
+        expected[call_id] = (datetime(*uk), wait, talk, "Yes" if answered_at else "No")
     rng = random.Random(seed)
     instants = EDGES + [
         datetime(2017, 9, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(300 * 86400))
@@ -128,20 +157,27 @@ def teams_export(seed: int = 18) -> tuple[list[list[str]], dict[str, tuple]]:
     for index, invite in enumerate(instants, start=len(rows)):
         answered = index % 3 != 2
         talk = rng.choice([rng.randrange(1, 900), rng.randrange(3600, 7200)]) if answered else 0
-        start = invite + timedelta(seconds=rng.randrange(3, 60))
+        wait = rng.randrange(3, 600)
+        # The answer (or hang-up) written in another form than the invite.
+        answer_form, invite_form = index, index + 1
+        answer = _written(invite + timedelta(seconds=wait), answer_form)
         call_id = f"{rng.getrandbits(128):032x}"
         rows.append(
             _row(
                 call_id,
                 index,
-                _written(start, index) if answered else "",
-                _written(invite, index + 1),
-                _written(start + timedelta(seconds=talk), index) if answered else "",
+                _written(invite, invite_form),
+                answer if answered else "",
+                "" if answered else answer,
                 talk,
             )
         )
-        call_start = _uk(start, index) if answered else _uk(invite, index + 1)
-        expected[call_id] = (call_start, talk, "Yes" if answered else "No")
+        call_start = (
+            _uk(invite + timedelta(seconds=wait), answer_form)
+            if answered
+            else _uk(invite, invite_form)
+        )
+        expected[call_id] = (call_start, wait, talk, "Yes" if answered else "No")
     return rows, expected
 
 
@@ -152,9 +188,9 @@ def teams(module_env):
     result, _ = module_env.materialize()
     assert result.success
     loaded = {
-        call_id: (call_start, talk_seconds, call_result)
-        for call_id, call_start, talk_seconds, call_result in module_env.query(
-            "SELECT call_id, call_start, talk_seconds, call_result FROM raw.calls"
+        call_id: tuple(values)
+        for call_id, *values in module_env.query(
+            "SELECT call_id, call_start, wait_seconds, talk_seconds, call_result FROM raw.calls"
         )
     }
     return module_env, expected, loaded
@@ -167,14 +203,14 @@ def test_every_answered_and_unanswered_call_loads_on_uk_time(teams):
     ) == [("loaded", len(expected), len(expected), 0)]
     assert env.query("SELECT count(*) FROM audit.rejected_rows") == [(0,)]
     assert loaded == expected
-    results = [result for _, _, result in loaded.values()]
+    results = [values[-1] for values in loaded.values()]
     assert results.count("No") > 10 and results.count("Yes") > 20
 
 
-def test_times_on_the_clock_change_days_are_uk_wall_time(teams):
+def test_times_and_waits_on_the_clock_change_days(teams):
     _, _, loaded = teams
-    assert {call_id: loaded[call_id][0] for call_id, *_ in CLOCK_CHANGE_CALLS} == {
-        call_id: call_start for call_id, _, _, call_start in CLOCK_CHANGE_CALLS
+    assert {call_id: loaded[call_id][:2] for call_id, *_ in CLOCK_CHANGE_CALLS} == {
+        call_id: (datetime(*uk), wait) for call_id, _, _, _, uk, wait in CLOCK_CHANGE_CALLS
     }
 
 
