@@ -129,7 +129,6 @@ def output_columns(column: Column) -> tuple[OutputColumn, ...]:
 _MACROS = {
     "mash_phone(number)": phone_sql("number"),
     "mash_datetime(text)": datetime_sql("text", DEFAULT_DATETIME_FORMATS),
-    "mash_seconds(text)": duration_sql("text", DEFAULT_DURATION_FORMS),
     "mash_gias_date(text)": f"CAST({datetime_sql('text', GIAS_DATE_FORMATS)} AS DATE)",
     "mash_integer(text)": (
         "CASE WHEN regexp_full_match(text, '[+-]?[0-9]+') THEN try_cast(text AS INTEGER) END"
@@ -143,7 +142,6 @@ def register_sql_functions(conn: duckdb.DuckDBPyConnection) -> None:
     - ``mash_phone(text)``: the phone-number rule (``pseudonyms.phone_sql``).
     - ``mash_datetime(text)``: the contract's default datetime formats (UK day first, or
       ISO 8601, an offset converted to UK local time; ``formats``).
-    - ``mash_seconds(text)``: the default duration forms (whole seconds or H:MM:SS).
     - ``mash_gias_date(text)``: GIAS dates (``DD-MM-YYYY``; also the forms a spreadsheet
       re-save produces).
     - ``mash_integer(text)``: a whole number written as one, else null ("12.5", "SUPP").
