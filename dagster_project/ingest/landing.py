@@ -173,7 +173,7 @@ def _ingest_file(
             header_map = map_headers(readable.header, contract, run.aliases[kind])
             # Personal columns are pseudonymised in the statement that reads them.
             stage_file(conn, readable, contract, header_map, pseudonymised_columns, run.key_pads)
-        check_staged(conn, contract, at, run.limits)
+        check_staged(conn, contract, at, run.limits, run.aliases[kind].formats)
     except FileRefused as refusal:
         _quarantine(run, path, file_name, kind, sha256, str(refusal), reports[kind], at)
         return
@@ -211,7 +211,7 @@ def _skipped(
 def _names_required_columns(
     row: list[str], contract: Contract, aliases: dict[str, KindAliases]
 ) -> bool:
-    names = {aliases[contract.kind].columns.get(header_key(cell)) for cell in row}
+    names = aliases[contract.kind].names(row)
     return all(column.name in names for column in contract.columns if column.required)
 
 

@@ -75,8 +75,7 @@ def stage_file(
     file_columns = [f"c{position}" for position in range(width)]
     staged = []
     for column in contract.columns:
-        position = header_map.positions.get(column.name)
-        text = "CAST(NULL AS VARCHAR)" if position is None else _trimmed(f"c{position}")
+        text = header_map.text_sql(column.name, lambda position: _trimmed(f"c{position}"))
         staged += [f"{sql} AS {quoted(name)}" for name, sql in staged_columns(column, text)]
     kept = ", ".join(f"{sql_string(key)}, {_trimmed(f'c{pos}')}" for pos, key in header_map.kept)
     read_columns = "{" + ", ".join(f"'{name}': 'VARCHAR'" for name in file_columns) + "}"

@@ -8,6 +8,7 @@ masked value is stored beside them in audit.rejected_rows. The limits are read f
 """
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +18,15 @@ import yaml
 
 from dagster_project import settings
 from dagster_project.ingest.contracts import PHONE_OUTPUTS, Column, ColumnType, Contract
+from dagster_project.ingest.formats import (
+    DEFAULT_DATETIME_FORMATS,
+    DEFAULT_DURATION_FORMS,
+    datetime_sql,
+    duration_sql,
+    reads_sql,
+    unparseable_datetime,
+    unparseable_duration,
+)
 from dagster_project.ingest.pseudonyms import phone_sql
 from dagster_project.warehouse import quoted, sql_string
 
@@ -24,10 +34,8 @@ LIMITS_ENV = "MASH_INGEST_LIMITS"
 DEFAULT_LIMITS = settings.PROJECT_ROOT / "config" / "ingest_limits.yml"
 
 MISSING = "a required value is missing. Fill it in at source and export the record again."
-UNPARSEABLE_DATETIME = (
-    "not a date in an accepted format (DD/MM/YYYY HH:MM[:SS], DD/MM/YYYY, or ISO 8601 such "
-    "as 2017-09-01T14:30:00). Correct the date at source and export the record again."
-)
+UNPARSEABLE_DATETIME = unparseable_datetime(DEFAULT_DATETIME_FORMATS)
+UNPARSEABLE_DURATION = unparseable_duration(DEFAULT_DURATION_FORMS)
 FUTURE_DATETIME = "the date is in the future. Check the date at source and export the record again."
 UNPARSEABLE_GIAS_DATE = (
     "not a date in the GIAS format DD-MM-YYYY. Download the register from GIAS again."
@@ -41,25 +49,10 @@ WHOLE_ROW = "(whole row)"
 _PERSONAL = (ColumnType.PERSON_ID, ColumnType.PHONE)
 _REJECTED_VALUE_MAX_CHARS = 200
 
-DATETIME_FORMATS = (
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y",
-    "%Y-%m-%dT%H:%M:%S.%f",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M:%S.%f",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-)
 GIAS_DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S")
 
 #: How many of a column's values are tried against every format to order the formats.
 FORMAT_SAMPLE_ROWS = 1000
-
-#: Dates before this are a two-digit year read as four digits: unparseable, not early.
-_EARLIEST_PLAUSIBLE = "TIMESTAMP '1900-01-01'"
 
 
 @dataclass(frozen=True)
@@ -125,23 +118,10 @@ def output_columns(column: Column) -> tuple[OutputColumn, ...]:
     return (OutputColumn(column.name, _SQL_TYPES[column.type], not_null=column.required),)
 
 
-def _format_list(formats: tuple[str, ...] | list[str]) -> str:
-    return "[" + ", ".join(sql_string(fmt) for fmt in formats) + "]"
-
-
-def _parsed_after_1900(text: str, formats: str) -> str:
-    parsed = f"try_strptime({text}, {formats})"
-    return f"CASE WHEN {parsed} >= {_EARLIEST_PLAUSIBLE} THEN {parsed} END"
-
-
 _MACROS = {
     "mash_phone(number)": phone_sql("number"),
-    f"mash_datetime(text, formats := {_format_list(DATETIME_FORMATS)})": _parsed_after_1900(
-        "text", "formats"
-    ),
-    "mash_gias_date(text)": (
-        f"CAST({_parsed_after_1900('text', _format_list(GIAS_DATE_FORMATS))} AS DATE)"
-    ),
+    "mash_datetime(text)": datetime_sql("text", DEFAULT_DATETIME_FORMATS),
+    "mash_gias_date(text)": f"CAST({datetime_sql('text', GIAS_DATE_FORMATS)} AS DATE)",
     "mash_integer(text)": (
         "CASE WHEN regexp_full_match(text, '[+-]?[0-9]+') THEN try_cast(text AS INTEGER) END"
     ),
@@ -152,8 +132,8 @@ def register_sql_functions(conn: duckdb.DuckDBPyConnection) -> None:
     """The conversions as temporary macros of this connection; safe to call again.
 
     - ``mash_phone(text)``: the phone-number rule (``pseudonyms.phone_sql``).
-    - ``mash_datetime(text[, formats := [...]])``: the contract's datetime formats, tried
-      in the order given (UK day first, or ISO 8601).
+    - ``mash_datetime(text)``: the contract's default datetime formats (UK day first, or
+      ISO 8601, an offset converted to UK local time; ``formats``).
     - ``mash_gias_date(text)``: GIAS dates (``DD-MM-YYYY``; also the forms a spreadsheet
       re-save produces).
     - ``mash_integer(text)``: a whole number written as one, else null ("12.5", "SUPP").
@@ -162,38 +142,45 @@ def register_sql_functions(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(f"CREATE OR REPLACE TEMP MACRO {signature} AS {body}")
 
 
-def datetime_formats(conn: duckdb.DuckDBPyConnection, column: str) -> list[str]:
-    """The contract's datetime formats, those the file's first values use first (most
-    used first): each value is then parsed by its file's format at the first try."""
+def datetime_formats(
+    conn: duckdb.DuckDBPyConnection, column: str, formats: Sequence[str]
+) -> list[str]:
+    """``formats``, those the file's first values use first (most used first): each value
+    is then parsed by its file's format at the first try."""
     counts = ", ".join(
-        f"count(*) FILTER (WHERE try_strptime(v, {sql_string(fmt)}) IS NOT NULL)"
-        for fmt in DATETIME_FORMATS
+        f"count(*) FILTER (WHERE {reads_sql('v', datetime_format)})" for datetime_format in formats
     )
     [row] = conn.execute(
         f"SELECT {counts} FROM (SELECT {quoted(column)} AS v FROM ingest_staged "
         f"WHERE {quoted(column)} IS NOT NULL LIMIT {FORMAT_SAMPLE_ROWS})"
     ).fetchall()
-    order = sorted(range(len(DATETIME_FORMATS)), key=lambda index: (-row[index], index))
-    return [DATETIME_FORMATS[index] for index in order]
+    order = sorted(range(len(formats)), key=lambda index: (-row[index], index))
+    return [formats[index] for index in order]
 
 
 def check_staged(
-    conn: duckdb.DuckDBPyConnection, contract: Contract, now: datetime, limits: Limits
+    conn: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    now: datetime,
+    limits: Limits,
+    formats: Mapping[str, Sequence[str]],
 ) -> None:
-    """Typed values and rejection reasons of the staged rows, as temp tables:
+    """Typed values and rejection reasons of the staged rows, as temp tables (``formats``:
+    the datetime formats or duration forms of each such column, by column name):
     ``ingest_checked`` (every staged row, ``is_rejected``) and ``ingest_rejections`` (one
     row per reason, the file's unparsed lines included; ``is_note`` for a cut text)."""
     typed, problems, notes = [], [], []
     for column in contract.columns:
         given = quoted(column.name)
-        formats = (
-            _format_list(datetime_formats(conn, column.name))
+        declared = formats.get(column.name, ())
+        in_use_order = (
+            datetime_formats(conn, column.name, declared)
             if column.type is ColumnType.DATETIME
-            else None
+            else declared
         )
-        for output, sql in _typed_expressions(column, given, formats, limits):
+        for output, sql in _typed_expressions(column, given, in_use_order, limits):
             typed.append(f"{sql} AS {output.typed}")
-        problem = _problem_expression(column, now, limits)
+        problem = _problem_expression(column, declared, now, limits)
         if problem is not None:
             problems.append((column, f"problem__{column.name}", problem))
         if column.type is ColumnType.TEXT:
@@ -231,31 +218,34 @@ def check_staged(
 
 
 def _typed_expressions(
-    column: Column, given: str, formats: str | None, limits: Limits
+    column: Column, given: str, formats: Sequence[str], limits: Limits
 ) -> list[tuple[OutputColumn, str]]:
     """Each output column with its SQL over the staged text column of the same name."""
+    formatted = {ColumnType.DATETIME: datetime_sql, ColumnType.SECONDS: duration_sql}
     conversions = {
         ColumnType.TEXT: f"left({given}, {limits.free_text_max_chars})",
-        ColumnType.DATETIME: f"mash_datetime({given}, formats := {formats})",
         ColumnType.GIAS_DATE: f"mash_gias_date({given})",
         ColumnType.WHOLE_NUMBER: f"mash_integer({given})",
-        ColumnType.SECONDS: f"mash_integer({given})",
         ColumnType.LENIENT_INTEGER: f"try_cast({given} AS INTEGER)",
         ColumnType.LENIENT_DECIMAL: f"try_cast({given} AS DOUBLE)",
     }
+    if column.type in formatted:
+        conversions[column.type] = formatted[column.type](given, formats)
     return [
         (output, conversions.get(column.type, quoted(output.name)))
         for output in output_columns(column)
     ]
 
 
-def _problem_expression(column: Column, now: datetime, limits: Limits) -> str | None:
+def _problem_expression(
+    column: Column, formats: Sequence[str], now: datetime, limits: Limits
+) -> str | None:
     """Why a row's value in ``column`` is refused, or null; None when it cannot be wrong."""
     given = quoted(column.name)
     typed = output_columns(column)[0].typed
     checks = []
     if column.type is ColumnType.DATETIME:
-        checks.append((f"{typed} IS NULL", UNPARSEABLE_DATETIME))
+        checks.append((f"{typed} IS NULL", unparseable_datetime(formats)))
         checks.append((f"{typed} > TIMESTAMP '{now.isoformat(sep=' ')}'", FUTURE_DATETIME))
         checks.append(
             (f"{typed} < DATE '{limits.earliest_date.isoformat()}'", limits.before_earliest())
@@ -265,7 +255,7 @@ def _problem_expression(column: Column, now: datetime, limits: Limits) -> str | 
     elif column.type is ColumnType.WHOLE_NUMBER:
         checks.append((f"{typed} IS NULL OR {typed} < 0", NOT_WHOLE_NUMBER))
     elif column.type is ColumnType.SECONDS:
-        checks.append((f"{typed} IS NULL", NOT_WHOLE_NUMBER))
+        checks.append((f"{typed} IS NULL", unparseable_duration(formats)))
         checks.append((f"{typed} < 0", NEGATIVE_SECONDS))
         checks.append((f"{typed} > {limits.max_duration_seconds}", limits.over_max_duration()))
     if not checks and not column.required:

@@ -24,7 +24,7 @@ REJECTED = {
     ("contacts/02_bad_rows.csv", 7, "contact_datetime", validation.UNPARSEABLE_DATETIME),
     ("contacts/08_unclosed_quote.csv", 2, validation.WHOLE_ROW, scanning.UNCLOSED_QUOTE),
     ("calls/01_calls.csv", 3, "wait_seconds", validation.NEGATIVE_SECONDS),
-    ("calls/01_calls.csv", 4, "talk_seconds", validation.NOT_WHOLE_NUMBER),
+    ("calls/01_calls.csv", 4, "talk_seconds", validation.UNPARSEABLE_DURATION),
     ("calls/01_calls.csv", 5, "call_start", validation.UNPARSEABLE_DATETIME),
     ("calls/01_calls.csv", 5, "talk_seconds", validation.NEGATIVE_SECONDS),
     ("calls/02_ragged.csv", 3, validation.WHOLE_ROW, scanning.TOO_MANY_VALUES),

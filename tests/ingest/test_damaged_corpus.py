@@ -656,8 +656,8 @@ CORPUS = [
         ),
         rejects(
             1,
-            (2, "talk_seconds", validation.NOT_WHOLE_NUMBER),
-            (3, "talk_seconds", validation.NOT_WHOLE_NUMBER),
+            (2, "talk_seconds", validation.UNPARSEABLE_DURATION),
+            (3, "talk_seconds", validation.UNPARSEABLE_DURATION),
         ),
     ),
     # free text and required values

@@ -3,6 +3,9 @@
 import json
 from datetime import datetime
 
+import yaml
+
+from dagster_project.ingest import formats
 from dagster_project.pseudonymise import pseudonymise
 
 NON_ASCII_NAME = "Crèche Café – St Mary’s"  # every character exists in Windows-1252
@@ -129,4 +132,32 @@ def test_gias_register_and_links_files_share_the_schools_folder(ingest_env, rows
             datetime(2015, 4, 1).date(),
             "schools/links_edubasealldata20180101.csv",
         )
+    ]
+
+
+def test_a_council_declares_the_formats_its_telephone_system_writes(ingest_env, rows):
+    aliases = yaml.safe_load(ingest_env.aliases_file.read_text())
+    declared = ["%m/%d/%Y %I:%M %p"]
+    aliases["calls"]["formats"] = {"call_start": declared, "talk_seconds": ["mm:ss"]}
+    ingest_env.aliases_file.write_text(yaml.safe_dump(aliases))
+    ingest_env.drop_csv(
+        "calls/01_us_system.csv",
+        rows.calls(
+            {"call_id": "K1", "call_start": "09/01/2017 02:30 PM", "talk_seconds": "5:05"},
+            {"call_id": "K2", "call_start": "01/09/2017 14:30", "talk_seconds": "75:00"},
+            {"call_id": "K3", "call_start": "09/02/2017 09:00 AM", "talk_seconds": "300"},
+        ),
+    )
+
+    result, _ = ingest_env.materialize()
+
+    assert result.success
+    assert ingest_env.query("SELECT call_id, call_start, talk_seconds FROM raw.calls") == [
+        ("K1", datetime(2017, 9, 1, 14, 30), 305)
+    ]
+    assert ingest_env.query(
+        "SELECT row_number, column_name, reason FROM audit.rejected_rows ORDER BY row_number"
+    ) == [
+        (3, "call_start", formats.unparseable_datetime(declared)),
+        (4, "talk_seconds", formats.unparseable_duration(["mm:ss"])),
     ]

@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from dagster_project.ingest.contracts import CONTACTS, SCHOOLS
+from dagster_project.ingest.formats import DEFAULT_DURATION_FORMS, datetime_sql, duration_sql
 from dagster_project.ingest.headers import header_key, map_headers
 from dagster_project.ingest.reading import FileRefused, readable_csv
 from dagster_project.ingest.validation import register_sql_functions
@@ -57,6 +58,64 @@ def test_missing_and_repeated_columns_refuse_the_file():
 )
 def test_contract_datetimes(conn, given, expected):
     assert conn.execute("SELECT mash_datetime(?)", [given]).fetchall() == [(expected,)]
+
+
+@pytest.mark.parametrize(
+    ("given", "uk_local"),
+    [
+        # An offset or Z: converted to UK local time, summer time or not
+        ("2017-09-01T13:30:15Z", "2017-09-01 14:30:15"),
+        ("2017-09-01T14:30:15+01:00", "2017-09-01 14:30:15"),
+        ("2017-12-01T08:30:15-05:00", "2017-12-01 13:30:15"),
+        ("2017-09-01 13:30+0000", "2017-09-01 14:30:00"),
+        ("2017-09-01T13:30:15.1234567z", "2017-09-01 14:30:15.123456"),
+        ("2017-10-29T00:59:59Z", "2017-10-29 01:59:59"),
+        ("2017-10-29T01:00:00Z", "2017-10-29 01:00:00"),
+        ("2018-03-25T00:59:59Z", "2018-03-25 00:59:59"),
+        ("2018-03-25T01:00:00Z", "2018-03-25 02:00:00"),
+        # Without an offset a time is UK local already, even on a clock change day
+        ("2018-03-25T01:30:00", "2018-03-25 01:30:00"),
+        ("2017-09-01Z", None),
+    ],
+)
+def test_times_with_an_offset_become_uk_local_time(conn, given, uk_local):
+    assert conn.execute("SELECT mash_datetime(?)::VARCHAR", [given]).fetchall() == [(uk_local,)]
+
+
+@pytest.mark.parametrize(
+    ("given", "forms", "expected"),
+    [
+        ("300", DEFAULT_DURATION_FORMS, 300),
+        ("-35", DEFAULT_DURATION_FORMS, -35),
+        ("0:05:00", DEFAULT_DURATION_FORMS, 300),
+        ("01:02:03", DEFAULT_DURATION_FORMS, 3723),
+        ("100:00:00", DEFAULT_DURATION_FORMS, 360000),
+        ("00:00:02.5", DEFAULT_DURATION_FORMS, 3),
+        ("-00:00:35", DEFAULT_DURATION_FORMS, -35),
+        ("12.5", DEFAULT_DURATION_FORMS, None),
+        ("1:05", DEFAULT_DURATION_FORMS, None),
+        ("00:61:00", DEFAULT_DURATION_FORMS, None),
+        ("5 min", DEFAULT_DURATION_FORMS, None),
+        ("1:05", ("mm:ss",), 65),
+        ("75:05.4", ("mm:ss",), 4505),
+        ("300", ("mm:ss",), None),
+        ("0:05:00", ("seconds",), None),
+        ("300", ("hh:mm:ss", "mm:ss", "seconds"), 300),
+    ],
+)
+def test_durations_in_each_form(conn, given, forms, expected):
+    assert conn.execute(f"SELECT {duration_sql('$v', forms)}", {"v": given}).fetchall() == [
+        (expected,)
+    ]
+
+
+def test_a_declared_datetime_format_is_read_alone(conn):
+    us = datetime_sql("$v", ["%m/%d/%Y %I:%M:%S %p"])
+    for given, expected in [
+        ("09/01/2017 02:30:00 PM", datetime(2017, 9, 1, 14, 30)),
+        ("01/09/2017 14:30", None),
+    ]:
+        assert conn.execute(f"SELECT {us}", {"v": given}).fetchall() == [(expected,)]
 
 
 @pytest.mark.parametrize(

@@ -24,10 +24,6 @@ BREAKAGES = [
         ("raw_contacts_is_referral_is_y_or_n", "warn"),
     ),
     (
-        "UPDATE raw.calls SET call_result = 'Lost' WHERE call_id = 'K1'",
-        ("raw_calls_call_result_is_known", "warn"),
-    ),
-    (
         "INSERT INTO raw.schools SELECT * REPLACE (source_row + 10 AS source_row) "
         "FROM raw.schools WHERE urn = 125000",
         ("raw_schools_urn_once_per_register_file", "warn"),

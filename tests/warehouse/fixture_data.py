@@ -549,6 +549,10 @@ def unmapped_data() -> dict[str, list[dict]]:
             call_outcome=f"Advice given {typed}",
         )
     )
+    # Teams Phone records only whether a call succeeded: the call_results seed maps it.
+    data["raw.calls"].append(
+        _call("K22", "2019-06-04 09:30", "1", "calls/teams_2019_06.csv", 2, call_result="No")
+    )
     return data
 
 

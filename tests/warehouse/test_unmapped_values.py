@@ -33,6 +33,17 @@ def test_unknown_values_are_listed_with_counts_and_files(unmapped):
     )
 
 
+def test_a_result_the_call_results_seed_knows_becomes_the_contract_s(unmapped):
+    assert unmapped.query(
+        "select call_id, call_result from staging.stg_telephony__calls "
+        "where call_id in ('K1', 'K22') order by call_id"
+    ) == [("K1", "Answered"), ("K22", "Abandoned")]
+    assert unmapped.query(
+        "select seed, occurrences from audit.unmapped_values where kind = 'call_result'"
+    ) == [("call_results", 1)]
+    assert unmapped.failed_checks()[("unmapped_values", "call_results_all_mapped")] == "WARN"
+
+
 def test_the_warning_check_keeps_the_values_it_lists(unmapped):
     rows = unmapped.query(
         "select value, occurrences from test_failures.contact_methods_all_mapped order by value"

@@ -16,6 +16,14 @@ with unmapped as (
     from {{ ref('stg_mash__contacts') }}
     where outcome is not null and outcome_group is null
     union all
+    select 'call_result', 'call_results', calls.call_result, calls.source_file, calls.loaded_at
+    from {{ ref('stg_telephony__calls') }} as calls
+    where calls.call_result is not null
+        and not exists (
+            select 1 from {{ ref('call_results') }} as results
+            where results.call_result = calls.call_result
+        )
+    union all
     select 'ivr_option', 'ivr_menu_options', calls.ivr_option, calls.source_file, calls.loaded_at
     from {{ ref('stg_telephony__calls') }} as calls
     where calls.ivr_option is not null

@@ -18,7 +18,8 @@ select
     {{ clean_free_text('handling_team') }} as handling_team,
     wait_seconds,
     talk_seconds,
-    {{ clean_free_text('call_result') }} as call_result,
+    -- The contract's result where the call_results seed knows the recorded one ("Yes").
+    coalesce(results.call_result, {{ clean_free_text('latest.call_result') }}) as call_result,
     {{ clean_free_text('call_outcome') }} as call_outcome,
     record_updated_at,
     source_file,
@@ -27,3 +28,5 @@ select
     loaded_at,
     {{ build_fingerprint() }} as build_fingerprint
 from latest
+left join {{ ref('call_results') }} as results
+    on {{ lookup_key('latest.call_result') }} = results.result_key
