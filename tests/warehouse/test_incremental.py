@@ -11,7 +11,6 @@ row.
 """
 
 import shutil
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -19,9 +18,7 @@ import pytest
 
 from dagster_project import settings
 from dagster_project.defs.resources import MashDbtCliResource
-from dagster_project.ingest.audit import record_file
-from dagster_project.ingest.raw_tables import ensure_tables
-from dagster_project.ingest.withdrawal import withdraw_file
+from dagster_project.ingest.withdrawal import withdraw_version
 from dagster_project.matching.referrer_keys import referrer_key
 from dagster_project.pseudonymise import bind_key
 from tests.dbt_cli import run_dbt
@@ -139,17 +136,7 @@ def _night(warehouse: Path) -> None:
             "update staging.stg_telephony__calls set build_fingerprint = 'stale',"
             " call_outcome = 'stale'"
         )
-        ensure_tables(connection)
-        record_file(
-            connection,
-            file_name=fixture_data.CONTACTS_2019,
-            kind="contacts",
-            sha256="0" * 64,
-            status="loaded",
-            message="loaded",
-            at=datetime(2019, 6, 1),
-        )
-        withdraw_file(connection, fixture_data.CONTACTS_2019)
+        withdraw_version(connection, fixture_data.CONTACTS_2019)
 
 
 @pytest.fixture(scope="module")
