@@ -144,6 +144,19 @@ def _write_loaded_files(warehouse: Path, rows_by_table: dict[str, list[dict]]) -
 
 
 @pytest.fixture(scope="session")
+def resent(data_dir: Path, good: Scenario, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+    """The good warehouse after two months were re-sent under their names, one in snapshot
+    mode, one in increment mode, rebuilt incrementally."""
+    out = tmp_path_factory.mktemp("resent") / "warehouse.duckdb"
+    return _run(
+        data_dir,
+        good.warehouse,
+        out,
+        prepare=lambda warehouse: raw_layer.append_rows(warehouse, fixture_data.resent_rows()),
+    )
+
+
+@pytest.fixture(scope="session")
 def bad_file(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     """The good data plus one file whose row fails a blocking staging check."""
     out = tmp_path_factory.mktemp("bad-file") / "warehouse.duckdb"
