@@ -5,10 +5,10 @@ raw: a new month of contacts and calls, a file updating an older contact and cal
 with an older timestamp than the first build, so only the versions can tell), a withdrawn
 file (one contact reverts to its earlier version, others go), a snapshot re-send of
 November 2017 that leaves out the contact staging holds for it (C3), a new match and a
-changed match for an old name, and staging rows built with a stale fingerprint. A key rotation, which
-rewrites raw's pseudonyms in place, makes staging recompute every row. ``dbt build`` on that
-warehouse and ``dbt build --full-refresh`` on a copy must give the same tables, row for
-row.
+changed match for an old name, and staging rows built with a stale fingerprint. A key
+rotation, which rewrites raw's pseudonyms in place, makes staging recompute every row.
+``dbt build`` on that warehouse and ``dbt build --full-refresh`` on a copy must give the
+same tables, row for row.
 """
 
 import shutil
