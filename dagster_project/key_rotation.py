@@ -22,7 +22,7 @@ import click
 import duckdb
 
 from dagster_project import settings
-from dagster_project.ingest.audit import file_sha256, loaded_versions
+from dagster_project.ingest.audit import file_sha256, standing_versions
 from dagster_project.ingest.contracts import CALLS, CONTACTS, ColumnType, Contract
 from dagster_project.ingest.landing import ingest_calls, ingest_contacts
 from dagster_project.ingest.validation import PHONE_OUTPUTS
@@ -75,9 +75,11 @@ def _record_id(contract: Contract) -> str:
 
 
 def _loaded_files(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    """The versions loaded and not withdrawn (a withdrawn one's rows are gone from raw)."""
-    kinds = {contract.kind for contract, _ in PSEUDONYMISED}
-    return [version for version in loaded_versions(conn) if version[1] in kinds]
+    kinds = ", ".join(sql_string(contract.kind) for contract, _ in PSEUDONYMISED)
+    return conn.execute(
+        "SELECT DISTINCT file_name, kind, sha256 FROM audit.loaded_files "
+        f"WHERE {standing_versions(conn)} AND kind IN ({kinds}) ORDER BY file_name"
+    ).fetchall()
 
 
 def _copy_verified_files(files: list[tuple[str, str, str]], landing: Path, target: Path) -> None:

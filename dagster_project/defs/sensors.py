@@ -27,7 +27,7 @@ from dagster import (
 
 from dagster_project import settings
 from dagster_project.defs.jobs import refresh_warehouse_job
-from dagster_project.ingest.audit import file_sha256, loaded_versions
+from dagster_project.ingest.audit import file_sha256, standing_versions
 from dagster_project.night_inputs import FINGERPRINT_TAG, fingerprint, landing_snapshot
 from dagster_project.warehouse import connect_read_only, table_exists
 
@@ -69,7 +69,13 @@ def already_loaded(warehouse: Path, landing_dir: Path, names: Iterable[str]) -> 
         with connect_read_only(warehouse) as conn:
             if not table_exists(conn, "audit.loaded_files"):
                 return set()
-            loaded = {sha256 for _, _, sha256 in loaded_versions(conn)}
+            loaded = {
+                sha256
+                for (sha256,) in conn.execute(
+                    "select distinct sha256 from audit.loaded_files "
+                    f"where {standing_versions(conn)}"
+                ).fetchall()
+            }
     except duckdb.IOException as error:
         raise WarehouseBusy(str(error)) from error
     return {name for name in names if file_sha256(landing_dir / name) in loaded}

@@ -97,18 +97,14 @@ def record_rejections(
     )
 
 
-def loaded_versions(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
-    """(file_name, kind, sha256) of every version loaded and not withdrawn, by name; also of a
-    warehouse made before withdrawals were recorded in audit.loaded_files (not migrated yet)."""
+def standing_versions(conn: duckdb.DuckDBPyConnection) -> str:
+    """The SQL condition on audit.loaded_files of the versions loaded and not withdrawn (in a
+    warehouse not yet migrated to load ids, its loaded rows)."""
     [(migrated,)] = conn.execute(
         "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'audit' "
         "AND table_name = 'loaded_files' AND column_name = 'withdrawn_at'"
     ).fetchall()
-    current = " AND withdrawn_at IS NULL" if migrated else ""
-    return conn.execute(
-        "SELECT DISTINCT file_name, kind, sha256 FROM audit.loaded_files "
-        f"WHERE status = 'loaded'{current} ORDER BY file_name, sha256"
-    ).fetchall()
+    return "status = 'loaded'" + (" AND withdrawn_at IS NULL" if migrated else "")
 
 
 def set_aside_withdrawn(file_name: str, kind: str, sha256: str) -> Path | None:
