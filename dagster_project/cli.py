@@ -68,26 +68,34 @@ def run(context: click.Context, **empty_landing_options) -> None:
 
 
 @main.command("withdraw")
-@click.argument("file_name", metavar="FILE")
+@click.argument("version", metavar="VERSION")
 @click.option("--no-rerun", is_flag=True, help="Only remove the rows; do not rerun the build.")
-def withdraw(file_name: str, no_rerun: bool) -> None:
-    """Remove the rows of landing FILE (e.g. contacts/2019-03.csv) and rerun the build."""
+def withdraw(version: str, no_rerun: bool) -> None:
+    """Remove the rows of one loaded file VERSION and rerun the build.
+
+    VERSION is a load id or a sha256 prefix (audit.loaded_files lists both), or the file's
+    name (e.g. contacts/2019-03.csv) when that name has one version loaded.
+    """
     path = settings.warehouse_path()
     if not path.exists():
         raise click.ClickException(f"There is no warehouse at {path}.")
     import duckdb
 
-    from dagster_project.ingest.withdrawal import WithdrawError, withdraw_file
+    from dagster_project.ingest.withdrawal import WithdrawError, withdraw_version
 
     with duckdb.connect(str(path)) as conn:
         try:
-            withdrawal = withdraw_file(conn, file_name)
+            withdrawal = withdraw_version(conn, version)
         except WithdrawError as error:
             raise click.ClickException(str(error)) from error
+    withdrawn = withdrawal.version
     click.echo(
-        f"Withdrew {withdrawal.file_name}: {withdrawal.rows_removed} row(s) removed from "
-        f"raw.{withdrawal.kind}."
+        f"Withdrew {withdrawn.file_name} (load {withdrawn.load_id}, sha256 "
+        f"{withdrawn.sha256[:12]}): {withdrawal.rows_removed} row(s) removed from "
+        f"raw.{withdrawn.kind}."
     )
+    if withdrawal.set_aside is not None:
+        click.echo(f"The file was moved out of the landing folder to {withdrawal.set_aside}.")
     if no_rerun:
         return
     from dagster_project.pipeline import materialize_all

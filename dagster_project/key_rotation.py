@@ -22,7 +22,7 @@ import click
 import duckdb
 
 from dagster_project import settings
-from dagster_project.ingest.audit import file_sha256
+from dagster_project.ingest.audit import file_sha256, standing_versions
 from dagster_project.ingest.contracts import CALLS, CONTACTS, ColumnType, Contract
 from dagster_project.ingest.landing import ingest_calls, ingest_contacts
 from dagster_project.ingest.validation import PHONE_OUTPUTS
@@ -78,7 +78,7 @@ def _loaded_files(conn: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]
     kinds = ", ".join(sql_string(contract.kind) for contract, _ in PSEUDONYMISED)
     return conn.execute(
         "SELECT DISTINCT file_name, kind, sha256 FROM audit.loaded_files "
-        f"WHERE status = 'loaded' AND kind IN ({kinds}) ORDER BY file_name"
+        f"WHERE {standing_versions(conn)} AND kind IN ({kinds}) ORDER BY file_name"
     ).fetchall()
 
 

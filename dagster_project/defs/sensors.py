@@ -27,7 +27,7 @@ from dagster import (
 
 from dagster_project import settings
 from dagster_project.defs.jobs import refresh_warehouse_job
-from dagster_project.ingest.audit import file_sha256
+from dagster_project.ingest.audit import file_sha256, standing_versions
 from dagster_project.night_inputs import FINGERPRINT_TAG, fingerprint, landing_snapshot
 from dagster_project.warehouse import connect_read_only, table_exists
 
@@ -72,7 +72,8 @@ def already_loaded(warehouse: Path, landing_dir: Path, names: Iterable[str]) -> 
             loaded = {
                 sha256
                 for (sha256,) in conn.execute(
-                    "select distinct sha256 from audit.loaded_files where status = 'loaded'"
+                    "select distinct sha256 from audit.loaded_files "
+                    f"where {standing_versions(conn)}"
                 ).fetchall()
             }
     except duckdb.IOException as error:

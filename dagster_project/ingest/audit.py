@@ -1,4 +1,5 @@
-"""The audit trail of landing files: loaded_files, rejected_rows and quarantined_files."""
+"""The audit trail of landing files: loaded_files, rejected_rows, quarantined_files and
+withdrawn_files."""
 
 import hashlib
 import shutil
@@ -11,6 +12,8 @@ import duckdb
 
 from dagster_project import settings
 from dagster_project.warehouse import transaction
+
+WITHDRAWN_FILES = "audit.withdrawn_files"
 
 
 def file_sha256(path: Path) -> str:
@@ -32,10 +35,12 @@ class EarlierLoad:
 def earlier_loads(
     conn: duckdb.DuckDBPyConnection, sha256: str, kinds: Sequence[str]
 ) -> list[EarlierLoad]:
-    """Earlier audit rows of files of these kinds with the same bytes, oldest first."""
+    """Earlier audit rows of files of these kinds with the same bytes, oldest first; a
+    withdrawn version's row is left out, so its bytes load again when dropped again."""
     rows = conn.execute(
         "SELECT file_name, kind, status FROM audit.loaded_files "
-        "WHERE sha256 = $sha AND list_contains($kinds, kind) ORDER BY loaded_at",
+        "WHERE sha256 = $sha AND list_contains($kinds, kind) AND withdrawn_at IS NULL "
+        "ORDER BY loaded_at",
         {"sha": sha256, "kinds": list(kinds)},
     ).fetchall()
     return [EarlierLoad(*row) for row in rows]
@@ -54,11 +59,15 @@ def record_file(
     rows_loaded: int | None = None,
     rows_rejected: int | None = None,
     extra_headers: list[str] | None = None,
+    load_id: int | None = None,
+    resend_mode: str | None = None,
 ) -> None:
+    """One row of audit.loaded_files; a loaded version has its load id (and, for contacts
+    and calls, the resend mode it was loaded under)."""
     conn.execute(
         "INSERT INTO audit.loaded_files (file_name, kind, sha256, rows_read, rows_loaded, "
-        "rows_rejected, status, message, loaded_at, extra_headers) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "rows_rejected, status, message, loaded_at, extra_headers, load_id, resend_mode) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             file_name,
             kind,
@@ -70,20 +79,47 @@ def record_file(
             message,
             at,
             extra_headers,
+            load_id,
+            resend_mode,
         ],
     )
 
 
 def record_rejections(
-    conn: duckdb.DuckDBPyConnection, *, file_name: str, kind: str, at: datetime
+    conn: duckdb.DuckDBPyConnection, *, file_name: str, kind: str, at: datetime, load_id: int
 ) -> None:
     """Every row of ``ingest_rejections`` (reasons and notes) into audit.rejected_rows."""
     conn.execute(
         "INSERT INTO audit.rejected_rows (file_name, kind, row_number, column_name, value, "
-        "reason, rejected_at) SELECT $file, $kind, source_row, column_name, value, reason, "
-        "$at FROM ingest_rejections ORDER BY source_row, column_name",
-        {"file": file_name, "kind": kind, "at": at},
+        "reason, rejected_at, load_id) SELECT $file, $kind, source_row, column_name, value, "
+        "reason, $at, $load FROM ingest_rejections ORDER BY source_row, column_name",
+        {"file": file_name, "kind": kind, "at": at, "load": load_id},
     )
+
+
+def standing_versions(conn: duckdb.DuckDBPyConnection) -> str:
+    """The SQL condition on audit.loaded_files of the versions loaded and not withdrawn (in a
+    warehouse not yet migrated to load ids, its loaded rows)."""
+    [(migrated,)] = conn.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'audit' "
+        "AND table_name = 'loaded_files' AND column_name = 'withdrawn_at'"
+    ).fetchall()
+    return "status = 'loaded'" + (" AND withdrawn_at IS NULL" if migrated else "")
+
+
+def set_aside_withdrawn(file_name: str, kind: str, sha256: str) -> Path | None:
+    """Move a withdrawn version's file out of the landing folder, if it is still there with
+    the same bytes, to ``withdrawn/<kind>/``; where it went (None if it was not there)."""
+    source = settings.landing_dir() / file_name
+    if not source.is_file() or file_sha256(source) != sha256:
+        return None
+    folder = settings.data_dir() / "withdrawn" / kind
+    target = folder / source.name
+    if target.exists():
+        target = folder / f"{source.stem}.{sha256[:12]}{source.suffix}"
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.move(source, target)
+    return target
 
 
 def quarantine_file(

@@ -7,7 +7,9 @@ the good rows and record the audit in one transaction (``raw_tables``, ``audit``
 
 A file whose bytes (sha256) were loaded before is skipped. The first time a file with such
 bytes appears under a new name, a 'skipped' row records it; after that it is passed over
-silently, so a rerun over the same landing folder leaves the warehouse unchanged.
+silently, so a rerun over the same landing folder leaves the warehouse unchanged. Bytes of a
+withdrawn version (``mash withdraw``) are not "loaded before": dropped again, they load.
+Each loaded version gets the next load id (``load_ids``).
 """
 
 import hashlib
@@ -29,6 +31,7 @@ from dagster_project.ingest.audit import (
 )
 from dagster_project.ingest.contracts import CALLS, CONTACTS, SCHOOL_LINKS, SCHOOLS, Contract
 from dagster_project.ingest.headers import KindAliases, header_key, load_aliases, map_headers
+from dagster_project.ingest.load_ids import next_load_id
 from dagster_project.ingest.pseudonyms import (
     AGENCIES_SEED,
     create_registered_numbers,
@@ -37,6 +40,7 @@ from dagster_project.ingest.pseudonyms import (
 )
 from dagster_project.ingest.raw_tables import ensure_tables, insert_checked_rows
 from dagster_project.ingest.reading import FileRefused, readable_csv
+from dagster_project.ingest.resend import resend_modes
 from dagster_project.ingest.scanning import stage_file
 from dagster_project.ingest.validation import (
     Limits,
@@ -90,6 +94,8 @@ class _Run:
     limits: Limits
     key_pads: dict[str, bytes]
     log: logging.Logger
+    #: kind -> 'snapshot' or 'increment' (contacts and calls)
+    resend_modes: dict[str, str]
 
 
 def ingest_contacts(conn: duckdb.DuckDBPyConnection, log: logging.Logger) -> KindReport:
@@ -121,7 +127,7 @@ def _prepare(conn: duckdb.DuckDBPyConnection, log: logging.Logger) -> _Run:
     ensure_tables(conn)
     key = check_key_binding(conn)
     register_sql_functions(conn)
-    return _Run(conn, load_aliases(), load_limits(), key_pads(key), log)
+    return _Run(conn, load_aliases(), load_limits(), key_pads(key), log, resend_modes())
 
 
 def _uk_now() -> datetime:
@@ -256,8 +262,11 @@ def _load(
         f"; {rows_rejected} rejected, see audit.rejected_rows" if rows_rejected else ""
     )
     with transaction(conn):
-        insert_checked_rows(conn, contract, file_name=file_name, sha256=sha256, at=at)
-        record_rejections(conn, file_name=file_name, kind=contract.kind, at=at)
+        load_id = next_load_id(conn)
+        insert_checked_rows(
+            conn, contract, file_name=file_name, sha256=sha256, at=at, load_id=load_id
+        )
+        record_rejections(conn, file_name=file_name, kind=contract.kind, at=at, load_id=load_id)
         record_file(
             conn,
             file_name=file_name,
@@ -270,6 +279,8 @@ def _load(
             rows_loaded=rows_loaded,
             rows_rejected=rows_rejected,
             extra_headers=extra_headers,
+            load_id=load_id,
+            resend_mode=run.resend_modes.get(contract.kind),
         )
     examples = [
         f"{file_name} row {row} column {column}: {reason}"

@@ -13,11 +13,11 @@
 {%- endmacro %}
 
 {#- Window rank that picks a record's latest version: newest record_updated_at first (a
-    version without one ranks after those with one), then the later file in name order,
-    then the later row of that file. -#}
+    version without one ranks after those with one), then the later load (load_id: two
+    versions of one file name differ only in it), then the later row of that load. -#}
 {% macro latest_version_rank(key_column) -%}
     row_number() over (
         partition by {{ key_column }}
-        order by record_updated_at desc nulls last, source_file desc, source_row desc
+        order by record_updated_at desc nulls last, load_id desc, source_row desc
     )
 {%- endmacro %}

@@ -1,12 +1,13 @@
 {#- How the incremental staging models stay equal to a full rebuild.
 
     A staging model keeps, for each record id, the version that wins (latest_version_rank)
-    among all of that id's raw versions, identified by (source_file, source_sha256,
-    source_row), and the build_fingerprint of the code and seeds it was built with. On an
-    incremental run it recomputes, from all their raw versions, only the ids whose winning
-    version is not the one it holds (a new or updated record, or a withdrawn winner), and
-    every id when the fingerprint differs; ids with no raw version left are deleted
-    (delete_ids_gone_from_raw). Raw is never trusted to grow only forwards in time: the
+    among all of that id's raw versions, identified by (load_id, source_row), and the
+    build_fingerprint of the code and seeds it was built with. On an incremental run it
+    recomputes, from all their raw versions, only the ids whose winning version is not the
+    one it holds (a new or updated record, a withdrawn winner, or an id no longer withdrawn
+    by a snapshot), and every id when the fingerprint differs; ids with no raw version left,
+    and ids a later snapshot left out (audit.withdrawn_records), are deleted
+    (delete_ids_not_current). Raw is never trusted to grow only forwards in time: the
     winners are compared, not load timestamps. -#}
 
 {#- A fingerprint of what a model's rows are computed from besides raw's versions: its own
@@ -23,7 +24,8 @@
             and macro_id not in ['macro.' ~ project_name ~ '.build_fingerprint',
                                  'macro.' ~ project_name ~ '.changed_ids',
                                  'macro.' ~ project_name ~ '.latest_raw_versions',
-                                 'macro.' ~ project_name ~ '.delete_ids_gone_from_raw'] -%}
+                                 'macro.' ~ project_name ~ '.withdrawn_ids',
+                                 'macro.' ~ project_name ~ '.delete_ids_not_current'] -%}
             {%- do parts.append(context[macro_id.split('.')[-1]]('x')) -%}
         {%- endfor -%}
         {%- for node_id in model.depends_on.nodes | sort if node_id.startswith('seed.') -%}
@@ -43,43 +45,51 @@
     version differs from the one the model holds or was built with another fingerprint. -#}
 {% macro changed_ids(raw_relation, key_column) -%}
     {%- set built_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    {%- if execute and 'build_fingerprint' not in built_columns -%}
-    {#- built before it was incremental: every id, and on_schema_change adds the columns -#}
+    {%- if execute and ('build_fingerprint' not in built_columns or 'load_id' not in built_columns) -%}
+    {#- built before it was incremental, or before load ids: every id, and on_schema_change
+        adds the columns -#}
     select distinct {{ key_column }} from {{ raw_relation }}
     {%- else -%}
     select winners.{{ key_column }}
     from (
-        select {{ key_column }}, source_file, source_sha256, source_row
+        select {{ key_column }}, load_id, source_row
         from {{ raw_relation }}
         qualify {{ latest_version_rank(key_column) }} = 1
     ) as winners
     left join {{ this }} as built
         on winners.{{ key_column }} = built.{{ key_column }}
-        and winners.source_file = built.source_file
-        and winners.source_sha256 is not distinct from built.source_sha256
+        and winners.load_id = built.load_id
         and winners.source_row = built.source_row
         and built.build_fingerprint = {{ build_fingerprint() }}
     where built.{{ key_column }} is null
     {%- endif -%}
 {%- endmacro %}
 
-{#- The winning raw version of each record id: on an incremental run, only of the ids
-    changed_ids lists. Left out of build_fingerprint, as changed_ids is: a new ranking rule
-    changes winners, which changed_ids compares. -#}
-{% macro latest_raw_versions(raw_relation, key_column) -%}
+{#- The winning raw version of each record id a snapshot has not withdrawn: on an
+    incremental run, only of the ids changed_ids lists. Left out of build_fingerprint, as
+    changed_ids is: a new ranking rule changes winners, which changed_ids compares. -#}
+{% macro latest_raw_versions(raw_relation, key_column, kind) -%}
     select *
     from {{ raw_relation }}
+    where {{ key_column }} not in ({{ withdrawn_ids(kind) }})
     {% if is_incremental() -%}
-    where {{ key_column }} in ({{ changed_ids(raw_relation, key_column) }})
+    and {{ key_column }} in ({{ changed_ids(raw_relation, key_column) }})
     {% endif -%}
     qualify {{ latest_version_rank(key_column) }} = 1
 {%- endmacro %}
 
-{#- Post-hook: delete the rows whose id has no version left in raw (all withdrawn). -#}
-{% macro delete_ids_gone_from_raw(raw_relation, key_column) -%}
+{#- The ids of one kind (contacts, calls) that a later snapshot left out. -#}
+{% macro withdrawn_ids(kind) -%}
+    select record_id from {{ ref('withdrawn_records') }} where kind = '{{ kind }}'
+{%- endmacro %}
+
+{#- Post-hook: delete the rows whose id has no version left in raw (all withdrawn with
+    mash withdraw) or that a later snapshot left out. -#}
+{% macro delete_ids_not_current(raw_relation, key_column, kind) -%}
     delete from {{ this }} as built
     where not exists (
         select 1 from {{ raw_relation }} as raw_rows
         where raw_rows.{{ key_column }} = built.{{ key_column }}
     )
+    or built.{{ key_column }} in ({{ withdrawn_ids(kind) }})
 {%- endmacro %}

@@ -132,6 +132,32 @@ def test_files_the_warehouse_has_loaded_are_not_new(data_dir):
     assert changed.tags["mash/landing_files"] == "1"
 
 
+def test_withdrawn_bytes_dropped_again_are_new(data_dir):
+    from datetime import datetime
+
+    from dagster_project.ingest.audit import record_file
+    from dagster_project.ingest.raw_tables import ensure_tables
+
+    landing = settings.landing_dir()
+    _drop(landing, "contacts/c1.csv", age=_settled_age())
+    with duckdb.connect(str(settings.warehouse_path())) as conn:
+        ensure_tables(conn)
+        record_file(
+            conn,
+            file_name="contacts/c1.csv",
+            kind="contacts",
+            sha256=hashlib.sha256((landing / "contacts/c1.csv").read_bytes()).hexdigest(),
+            status="loaded",
+            message="loaded",
+            at=datetime(2019, 8, 1),
+            load_id=1,
+        )
+        conn.execute("update audit.loaded_files set withdrawn_at = now()")
+
+    (run,), _ = _two_ticks(None)
+    assert run.tags["mash/landing_files"] == "1"
+
+
 def test_a_locked_warehouse_waits_for_the_next_tick(data_dir):
     landing = settings.landing_dir()
     _drop(landing, "contacts/c1.csv", age=_settled_age())

@@ -10,7 +10,6 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -136,31 +135,25 @@ def unmapped(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Scenar
 
 
 def _write_loaded_files(warehouse: Path, rows_by_table: dict[str, list[dict]]) -> None:
-    """The raw rows, with raw.contacts accepting a row ingestion would refuse, and each
-    source file recorded in audit.loaded_files as ingestion records it."""
-    from dagster_project.ingest.audit import record_file
-    from dagster_project.ingest.raw_tables import ensure_tables
-
+    """The raw rows, with raw.contacts accepting a row ingestion would refuse (each source
+    file recorded in audit.loaded_files as ingestion records it)."""
     raw_layer.write_tables(warehouse, {})
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute("alter table raw.contacts alter column child_key drop not null")
     raw_layer.append_rows(warehouse, rows_by_table)
-    with duckdb.connect(str(warehouse)) as connection:
-        ensure_tables(connection)
-        files = connection.execute(
-            "select distinct source_file, 'contacts' from raw.contacts "
-            "union all select distinct source_file, 'calls' from raw.calls order by all"
-        ).fetchall()
-        for file_name, kind in files:
-            record_file(
-                connection,
-                file_name=file_name,
-                kind=kind,
-                sha256=file_name.encode().hex(),
-                status="loaded",
-                message="loaded",
-                at=datetime(2019, 8, 1),
-            )
+
+
+@pytest.fixture(scope="session")
+def resent(data_dir: Path, good: Scenario, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+    """The good warehouse after two months were re-sent under their names, one in snapshot
+    mode, one in increment mode, rebuilt incrementally."""
+    out = tmp_path_factory.mktemp("resent") / "warehouse.duckdb"
+    return _run(
+        data_dir,
+        good.warehouse,
+        out,
+        prepare=lambda warehouse: raw_layer.append_rows(warehouse, fixture_data.resent_rows()),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -177,12 +170,12 @@ def bad_file(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Scenar
 
 @pytest.fixture(scope="session")
 def withdrawn(data_dir: Path, bad_file: Scenario, tmp_path_factory: pytest.TempPathFactory):
-    """The bad-file warehouse after ``withdraw_file`` took the bad file out, rebuilt."""
-    from dagster_project.ingest.withdrawal import withdraw_file
+    """The bad-file warehouse after ``withdraw_version`` took the bad file out, rebuilt."""
+    from dagster_project.ingest.withdrawal import withdraw_version
 
     def withdraw(warehouse: Path) -> None:
         with duckdb.connect(str(warehouse)) as connection:
-            withdraw_file(connection, fixture_data.BAD_FILE)
+            withdraw_version(connection, fixture_data.BAD_FILE)
 
     out = tmp_path_factory.mktemp("withdrawn") / "warehouse.duckdb"
     return _run(data_dir, bad_file.warehouse, out, prepare=withdraw)

@@ -566,3 +566,60 @@ def bad_file_data() -> dict[str, list[dict]]:
     row = _contact("C30", "2019-07-01 10:00", "Phone", "2A", "NFA", BAD_FILE, 2)
     data["raw.contacts"].append({**row, "child_key": None})
     return data
+
+
+RESENT_MONTH = "contacts/contacts_2019_03.csv"
+RESENT_INCREMENT = "contacts/contacts_2019_04.csv"
+#: The contacts of March 2019 the snapshot re-send leaves out.
+LEFT_OUT = ("C42", "C43", "C44")
+
+
+def _month_file(ids, month, file, version, **extra) -> list[dict]:
+    """Abbey Primary's telephone contacts, one per id, as version ``version`` of ``file``."""
+    return [
+        _contact(
+            contact_id,
+            f"{month}-{day:02d} 10:00",
+            "Telephone",
+            "2A",
+            "NFA",
+            file,
+            row,
+            referrer_name="Abbey Primary",
+            source_sha256=version * 32,
+            **extra,
+        )
+        for row, (day, contact_id) in enumerate(enumerate(ids, start=1), start=2)
+    ]
+
+
+def resent_rows() -> dict[str, list[dict]]:
+    """Two months sent twice under one name, with no record_updated_at: March 2019 re-sent
+    in snapshot mode without three of its six contacts (C41 turned into a referral, on the
+    same row), April 2019 re-sent in increment mode with one of its four."""
+    march = ("C40", "C41", "C42", "C43", "C44", "C45")
+    resent_march = _month_file(
+        ("C40", "C41", "C45"),
+        "2019-03",
+        RESENT_MONTH,
+        "3b",
+        loaded_at="2019-04-15 02:00:00",
+        resend_mode="snapshot",
+    )
+    resent_march[1]["contact_outcome"] = "Referral to CSC - Single Assessment"
+    april = ("C50", "C51", "C52", "C53")
+    return {
+        "raw.contacts": [
+            *_month_file(march, "2019-03", RESENT_MONTH, "3a", loaded_at="2019-04-01 02:00:00"),
+            *resent_march,
+            *_month_file(april, "2019-04", RESENT_INCREMENT, "4a", loaded_at="2019-05-01 02:00:00"),
+            *_month_file(
+                ("C50",),
+                "2019-04",
+                RESENT_INCREMENT,
+                "4b",
+                loaded_at="2019-05-15 02:00:00",
+                resend_mode="increment",
+            ),
+        ]
+    }

@@ -1,7 +1,8 @@
 """Hand-built raw and matching tables, shaped exactly as docs/raw-layer.md describes.
 
 The matching tables are keyed as the matching asset keys them: by the keyed hash of the
-referrer name (with this module's test key), never the name.
+referrer name (with this module's test key), never the name. Each raw file version is
+recorded in audit.loaded_files with its load id, in the order its first row is appended.
 """
 
 from hashlib import sha256
@@ -9,6 +10,10 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.ingest.audit import record_file
+from dagster_project.ingest.load_ids import next_load_id
+from dagster_project.ingest.raw_tables import ensure_tables
+from dagster_project.ingest.resend import INCREMENT, RESENT_KINDS
 from dagster_project.matching.referrer_keys import referrer_key, write_contact_referrers
 
 #: The pseudonymisation key these tables are hashed with.
@@ -19,7 +24,8 @@ PROVENANCE = """
     source_file VARCHAR,
     source_row INTEGER,
     source_sha256 VARCHAR,
-    loaded_at TIMESTAMP
+    loaded_at TIMESTAMP,
+    load_id BIGINT
 """
 
 TABLES = {
@@ -98,7 +104,8 @@ TABLES = {
 
 
 def write_tables(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
-    """Create every raw and matching table and insert the given rows (missing columns null).
+    """Create every raw and matching table and the audit tables ingestion makes, and insert
+    the given rows (missing columns null).
 
     Raw rows carry their provenance: ``source_file`` and ``source_row`` must be given.
     """
@@ -107,7 +114,35 @@ def write_tables(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
             connection.execute(f"create schema if not exists {schema}")
         for table, columns in TABLES.items():
             connection.execute(f"create or replace table {table} ({columns})")
+        ensure_tables(connection)
     append_rows(database, rows_by_table)
+
+
+def _load_id(connection: duckdb.DuckDBPyConnection, table: str, row: dict) -> int:
+    """The load id of the row's file version, recorded as loaded when it is new; a row may
+    name its version's ``resend_mode`` (default increment)."""
+    mode = row.pop("resend_mode", INCREMENT)
+    found = connection.execute(
+        "select load_id from audit.loaded_files where file_name = ? and sha256 = ?",
+        [row["source_file"], row["source_sha256"]],
+    ).fetchall()
+    if found:
+        return found[0][0]
+    load_id = next_load_id(connection)
+    kind = table.removeprefix("raw.")
+    record_file(
+        connection,
+        file_name=row["source_file"],
+        kind=kind,
+        sha256=row["source_sha256"],
+        status="loaded",
+        message="loaded",
+        at=row["loaded_at"],
+        rows_rejected=0,
+        load_id=load_id,
+        resend_mode=mode if kind in RESENT_KINDS else None,
+    )
+    return load_id
 
 
 def append_rows(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
@@ -123,6 +158,7 @@ def append_rows(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
                         "loaded_at": "2019-06-01 00:00:00",
                         **row,
                     }
+                    row["load_id"] = _load_id(connection, table, row)
                 if "referrer_name_key" in row:
                     name = row.pop("referrer_name_key")
                     row = {"referrer_key": referrer_key(name, TEST_KEY), **row}

@@ -17,6 +17,7 @@ BEFORE_MATCHING = {
     "stg_reference__agencies",
     "int_schools__successors",
     "unmapped_values",
+    "withdrawn_records",
 }
 AFTER_MATCHING = {
     "int_contacts__matched",

@@ -3,15 +3,15 @@
 The warehouse is the session's build of the fixture data (``good``), then a night changes
 raw: a new month of contacts and calls, a file updating an older contact and call (loaded
 with an older timestamp than the first build, so only the versions can tell), a withdrawn
-file (one contact reverts to its earlier version, others go), a new match and a changed
-match for an old name, and staging rows built with a stale fingerprint. A key rotation, which
-rewrites raw's pseudonyms in place, makes staging recompute every row. ``dbt build`` on that
-warehouse and ``dbt build --full-refresh`` on a copy must give the same tables, row for
-row.
+file (one contact reverts to its earlier version, others go), a snapshot re-send of
+November 2017 that leaves out the contact staging holds for it (C3), a new match and a
+changed match for an old name, and staging rows built with a stale fingerprint. A key
+rotation, which rewrites raw's pseudonyms in place, makes staging recompute every row.
+``dbt build`` on that warehouse and ``dbt build --full-refresh`` on a copy must give the
+same tables, row for row.
 """
 
 import shutil
-from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -19,9 +19,7 @@ import pytest
 
 from dagster_project import settings
 from dagster_project.defs.resources import MashDbtCliResource
-from dagster_project.ingest.audit import record_file
-from dagster_project.ingest.raw_tables import ensure_tables
-from dagster_project.ingest.withdrawal import withdraw_file
+from dagster_project.ingest.withdrawal import withdraw_version
 from dagster_project.matching.referrer_keys import referrer_key
 from dagster_project.pseudonymise import bind_key
 from tests.dbt_cli import run_dbt
@@ -31,6 +29,7 @@ from . import fixture_data, raw_layer
 NEW_CONTACTS = "contacts/contacts_2019_08.csv"
 NEW_CALLS = "calls/calls_2019_08.csv"
 UPDATES = "contacts/contacts_2019_08_updates.csv"
+SNAPSHOT = "contacts/contacts_2017_11_resent.csv"
 CALL_UPDATES = "calls/calls_2019_08_updates.csv"
 #: The schemas dbt builds (seeds and test failures aside).
 BUILT_SCHEMAS = ("staging", "intermediate", "marts", "audit")
@@ -92,6 +91,20 @@ def _night(warehouse: Path) -> None:
                     record_updated_at="2019-08-01 09:00",
                     **older_stamp,
                 ),
+                # November 2017 re-sent whole, without C3
+                contact(
+                    "C32",
+                    "2017-11-21 10:00",
+                    "Email",
+                    "Police",
+                    "NFA",
+                    SNAPSHOT,
+                    2,
+                    referrer_name="Warwickshire Constabulary",
+                    resend_mode="snapshot",
+                    loaded_at="2019-09-01 02:00:00",
+                    source_sha256="7" * 64,
+                ),
             ],
             "raw.calls": [
                 call(
@@ -139,17 +152,7 @@ def _night(warehouse: Path) -> None:
             "update staging.stg_telephony__calls set build_fingerprint = 'stale',"
             " call_outcome = 'stale'"
         )
-        ensure_tables(connection)
-        record_file(
-            connection,
-            file_name=fixture_data.CONTACTS_2019,
-            kind="contacts",
-            sha256="0" * 64,
-            status="loaded",
-            message="loaded",
-            at=datetime(2019, 6, 1),
-        )
-        withdraw_file(connection, fixture_data.CONTACTS_2019)
+        withdraw_version(connection, fixture_data.CONTACTS_2019)
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +207,7 @@ def test_the_night_changed_what_it_should(builds):
         contacts = dict(
             connection.execute(
                 "select contact_id, outcome from staging.stg_mash__contacts"
-                " where contact_id in ('C1', 'C2', 'C30', 'C31')"
+                " where contact_id in ('C1', 'C2', 'C3', 'C30', 'C31', 'C32')"
             ).fetchall()
         )
         withdrawn_only = connection.execute(
@@ -219,6 +222,7 @@ def test_the_night_changed_what_it_should(builds):
         "C2": "Information and Advice",  # its later version was in the withdrawn file
         "C30": "NFA",
         "C31": "NFA",
+        "C32": "NFA",  # C3 was left out of its month's snapshot
     }
     assert withdrawn_only == [(0,)]
     assert stale == [(0,)]
@@ -231,12 +235,12 @@ def test_a_night_with_nothing_new_recomputes_no_staging_row(builds, data_dir: Pa
     with duckdb.connect(str(warehouse)) as connection:
         connection.execute(
             "update staging.stg_mash__contacts set responsible_team = 'kept'"
-            " where contact_id = 'C3'"
+            " where contact_id = 'C4'"
         )
     _dbt_build("--select", "stg_mash__contacts")
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.execute(
-            "select responsible_team from staging.stg_mash__contacts where contact_id = 'C3'"
+            "select responsible_team from staging.stg_mash__contacts where contact_id = 'C4'"
         ).fetchall() == [("kept",)]
 
 
@@ -252,7 +256,8 @@ def test_a_key_rotation_recomputes_every_pseudonym(builds, data_dir: Path):
     with duckdb.connect(str(warehouse), read_only=True) as connection:
         assert connection.execute(
             "select count(*) filter (where child_key not like 'rotated-%'), count(*) ="
-            " (select count(distinct contact_id) from raw.contacts)"
+            " (select count(distinct contact_id) from raw.contacts where contact_id not in"
+            " (select record_id from audit.withdrawn_records))"
             " from staging.stg_mash__contacts"
         ).fetchall() == [(0, True)]
         assert connection.execute(

@@ -4,10 +4,11 @@
 -- audit.unmapped_values; it never stops the build. Free text is scrubbed of e-mail
 -- addresses, telephone numbers, postcodes and ids (scrub_identifiers). Referrer free text
 -- stays in raw: the matching asset keys each raw row by the keyed hash of its name.
+-- A contact a later snapshot left out (audit.withdrawn_records) is not here.
 -- Incremental (config in _staging__models.yml, rules in macros/incremental.sql): only
 -- contacts whose winning version changed are recomputed, from all their raw versions.
 with latest as (
-    {{ latest_raw_versions(source('raw', 'contacts'), 'contact_id') }}
+    {{ latest_raw_versions(source('raw', 'contacts'), 'contact_id', 'contacts') }}
 ),
 
 typed as (
@@ -66,6 +67,7 @@ select
     coded.source_sha256,
     coded.source_row,
     coded.loaded_at,
+    coded.load_id,
     {{ build_fingerprint() }} as build_fingerprint
 from coded
 left join {{ ref('contact_methods') }} as methods

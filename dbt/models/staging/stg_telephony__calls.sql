@@ -1,9 +1,10 @@
 -- One row per call: its latest version, free text scrubbed of e-mail addresses, telephone
 -- numbers, postcodes and ids (scrub_identifiers).
+-- A call a later snapshot left out (audit.withdrawn_records) is not here.
 -- Incremental (config in _staging__models.yml, rules in macros/incremental.sql): only
 -- calls whose winning version changed are recomputed, from all their raw versions.
 with latest as (
-    {{ latest_raw_versions(source('raw', 'calls'), 'call_id') }}
+    {{ latest_raw_versions(source('raw', 'calls'), 'call_id', 'calls') }}
 )
 
 select
@@ -26,6 +27,7 @@ select
     source_sha256,
     source_row,
     loaded_at,
+    load_id,
     {{ build_fingerprint() }} as build_fingerprint
 from latest
 left join {{ ref('call_results') }} as results
