@@ -26,22 +26,22 @@ CREATE TABLE raw.contacts (
     child_disability VARCHAR, child_district VARCHAR, responsible_team VARCHAR,
     contact_outcome VARCHAR NOT NULL, is_referral VARCHAR, record_updated_at TIMESTAMP,
     call_reference VARCHAR, extra_columns JSON, source_file VARCHAR, source_row INTEGER,
-    source_sha256 VARCHAR, loaded_at TIMESTAMP
+    source_sha256 VARCHAR, loaded_at TIMESTAMP, load_id BIGINT
 );
 INSERT INTO raw.contacts VALUES
  ('C1', '{key("P1")}', '2017-09-04 09:15', 'Telephone', '2A - Schools',
   '{FREE_TEXT_SENTINEL} (DSL) - Abbey Infant Sch', '1 High St', 'WBRI', 'English', 'N', 'Warwick',
   'MASH', 'NFA', 'N', '2017-09-04 10:00', 'K1', '{{}}', 'contacts/c.csv', 2, '{SHA}',
-  '2024-01-01 00:00'),
+  '2024-01-01 00:00', 1),
  ('C2', '{key("P2")}', '2017-10-11 14:00', 'E-mail', 'Police', 'PC Jones, Leamington', NULL,
   NULL, NULL, 'Unknown', 'Out of County', 'MASH', 'Referral to CSC - Single Assessment', 'Y',
-  NULL, NULL, '{{}}', 'contacts/c.csv', 3, '{SHA}', '2024-01-01 00:00'),
+  NULL, NULL, '{{}}', 'contacts/c.csv', 3, '{SHA}', '2024-01-01 00:00', 1),
  ('C3', '{key("P3")}', '2018-03-01 08:00', 'Online Form', 'Family Member', NULL, NULL, NULL,
   NULL, NULL, NULL, 'MASH', 'Information and Advice', NULL, NULL, NULL, '{{}}',
-  'contacts/c.csv', 4, '{SHA}', '2024-01-01 00:00'),
+  'contacts/c.csv', 4, '{SHA}', '2024-01-01 00:00', 1),
  ('C1', '{key("P1")}', '2017-09-04 09:15', 'Phone', '10', NULL, NULL, NULL, NULL, NULL,
   'rugby', 'MASH', 'NFA', 'n', '2017-09-05 10:00', NULL, '{{"Note": "x"}}',
-  'contacts/d.csv', 2, '{"cd" * 32}', '2024-01-02 00:00');
+  'contacts/d.csv', 2, '{"cd" * 32}', '2024-01-02 00:00', 2);
 """
 
 RAW_CALLS = f"""
@@ -50,15 +50,15 @@ CREATE TABLE raw.calls (
     caller_number VARCHAR, ivr_option VARCHAR, handling_team VARCHAR, wait_seconds INTEGER,
     talk_seconds INTEGER, call_result VARCHAR, call_outcome VARCHAR, record_updated_at TIMESTAMP,
     extra_columns JSON, source_file VARCHAR, source_row INTEGER, source_sha256 VARCHAR,
-    loaded_at TIMESTAMP
+    loaded_at TIMESTAMP, load_id BIGINT
 );
 INSERT INTO raw.calls VALUES
  ('K1', '2017-09-04 09:10', '{key("01926410410")}', '01926410410', '1', 'MASH', 35, 240,
-  'Answered', 'Consultation', NULL, '{{}}', 'calls/k.csv', 2, '{SHA}', '2024-01-01 00:00'),
+  'Answered', 'Consultation', NULL, '{{}}', 'calls/k.csv', 2, '{SHA}', '2024-01-01 00:00', 1),
  ('K2', '2019-02-01 11:00', '{key("07700900123")}', NULL, '3', 'MASH', 0, 0, 'Abandoned', NULL,
-  NULL, '{{}}', 'calls/k.csv', 3, '{SHA}', '2024-01-01 00:00'),
+  NULL, '{{}}', 'calls/k.csv', 3, '{SHA}', '2024-01-01 00:00', 1),
  ('K3', '2019-02-01 12:00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '{{}}',
-  'calls/k.csv', 4, '{SHA}', '2024-01-01 00:00');
+  'calls/k.csv', 4, '{SHA}', '2024-01-01 00:00', 1);
 """
 
 RAW_SCHOOLS = f"""
@@ -67,18 +67,18 @@ CREATE TABLE raw.schools (
     la_name VARCHAR, establishment_type VARCHAR, phase VARCHAR, status VARCHAR,
     number_of_pupils INTEGER, percentage_fsm DOUBLE, district VARCHAR, telephone_num VARCHAR,
     postcode VARCHAR, open_date DATE, close_date DATE, extra_columns JSON, source_file VARCHAR,
-    source_row INTEGER, source_sha256 VARCHAR, loaded_at TIMESTAMP
+    source_row INTEGER, source_sha256 VARCHAR, loaded_at TIMESTAMP, load_id BIGINT
 );
 INSERT INTO raw.schools VALUES
  (125000, 'Abbey Infant School', '937', 'Warwickshire', 'Community school', 'Primary',
   'Open', 210, 12.5, 'Warwick', '01926 410410', 'CV34 4AA', '1990-09-01', NULL, '{{}}',
-  'schools/edubase.csv', 2, '{SHA}', '2024-01-01 00:00'),
+  'schools/edubase.csv', 2, '{SHA}', '2024-01-01 00:00', 1),
  (140001, 'Abbey Academy', '937', 'Warwickshire', 'Academy converter', 'Primary', 'Open',
   NULL, NULL, 'Warwick', NULL, 'CV34 4AA', '2014-04-01', NULL, '{{}}', 'schools/edubase.csv',
-  3, '{SHA}', '2024-01-01 00:00'),
+  3, '{SHA}', '2024-01-01 00:00', 1),
  (103000, 'Coventry Road Primary', '331', 'Coventry', 'Community school', 'Primary',
   'Closed', 0, 0.0, 'Coventry', NULL, 'CV1 1AA', NULL, '2014-03-31', '{{}}',
-  'schools/edubase.csv', 4, '{SHA}', '2024-01-01 00:00');
+  'schools/edubase.csv', 4, '{SHA}', '2024-01-01 00:00', 1);
 """
 
 FCT_CONTACTS = f"""

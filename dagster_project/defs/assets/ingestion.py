@@ -124,3 +124,14 @@ def raw_calls(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.M
     with duckdb.get_connection() as conn, closing(conn):
         report = ingest_calls(conn, context.log)
     return _result(RAW_CALLS, report)
+
+
+#: audit.loaded_files, which every ingestion asset above writes (a row per landing file it
+#: sees) and the dbt model audit.withdrawn_records reads: declared so the lineage shows it.
+audit_loaded_files = dg.AssetSpec(
+    dg.AssetKey(["audit", "loaded_files"]),
+    description="Each landing file ingestion saw: loaded (with its load id), skipped or "
+    "quarantined (audit.loaded_files).",
+    deps=[RAW_CONTACTS, RAW_CALLS, RAW_SCHOOLS],
+    **RAW_ASSET,
+)
