@@ -10,7 +10,7 @@ staging: 100004 (LA not configured) and 100005 (closed before the data window).
 import csv
 from dataclasses import dataclass
 
-from dagster_project import settings
+from dagster_project.council import load_profile
 
 CONTACTS_2018 = "contacts/contacts_2018.csv"
 CONTACTS_2019 = "contacts/contacts_2019.csv"
@@ -29,12 +29,12 @@ class Agency:
 
 
 def seeded_agency(agency_type: str) -> Agency:
-    """The first agency of that type with a telephone in the agencies seed."""
-    with (settings.DBT_PROJECT_DIR / "seeds" / "agencies.csv").open(newline="") as handle:
+    """The first agency of that type with a telephone in the council's agency register."""
+    with load_profile().agency_register.open(newline="") as handle:
         for row in csv.DictReader(handle):
             if row["agency_type"] == agency_type and (row.get("telephone") or "").strip():
                 return Agency(row["agency_id"], row["agency_type"], row["telephone"])
-    raise LookupError(f"agencies.csv has no {agency_type} agency with a telephone")
+    raise LookupError(f"the agency register has no {agency_type} agency with a telephone")
 
 
 def digits_national(number: str) -> str:

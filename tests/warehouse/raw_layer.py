@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.council import load_profile
+from dagster_project.council_tables import write_council_tables
 from dagster_project.matching.referrer_keys import referrer_key, write_contact_referrers
 
 #: The pseudonymisation key these tables are hashed with.
@@ -98,7 +100,8 @@ TABLES = {
 
 
 def write_tables(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
-    """Create every raw and matching table and insert the given rows (missing columns null).
+    """Create every raw and matching table and insert the given rows (missing columns null),
+    and write the council tables of the configured council profile, as its asset does.
 
     Raw rows carry their provenance: ``source_file`` and ``source_row`` must be given.
     """
@@ -107,6 +110,7 @@ def write_tables(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
             connection.execute(f"create schema if not exists {schema}")
         for table, columns in TABLES.items():
             connection.execute(f"create or replace table {table} ({columns})")
+        write_council_tables(connection, load_profile())
     append_rows(database, rows_by_table)
 
 

@@ -1,12 +1,11 @@
 """The marts on the hand-built data set: every expected figure is worked out by hand from
 fixture_data (2017/18: C1-C6, C8-C10; 2018/19: C7, C11, C12)."""
 
-import csv
 from datetime import date
 
 import pytest
 
-from dagster_project import settings
+from dagster_project.council import load_profile
 
 from .fixture_data import contacts, schools, seeded_agency
 
@@ -159,10 +158,7 @@ def test_channel_summary(good):
 
 
 def test_district_rates(good):
-    with (settings.DBT_PROJECT_DIR / "seeds" / "district_populations.csv").open() as handle:
-        population = {
-            row["district"]: int(row["population_0_17"]) for row in csv.DictReader(handle)
-        }
+    population = {district.name: district.population_0_17 for district in load_profile().districts}
     rates = _report(
         good, "rpt_district_rates", "district", "contacts_and_referrals, population_0_17, per_head"
     )
