@@ -76,7 +76,7 @@ def _night(warehouse: Path) -> None:
                     "NFA",
                     NEW_CONTACTS,
                     3,
-                    referrer_name="Warwickshire Constabulary",
+                    referrer_name="County Constabulary",
                     **new_night,
                 ),
                 # a later version of a first-build contact, in a file stamped before that build
@@ -117,7 +117,7 @@ def _night(warehouse: Path) -> None:
             ],
             "matching.agency_matches": [
                 fixture_data._match(
-                    "warwickshire constabulary",
+                    "county constabulary",
                     "Police",
                     "fuzzy",
                     fixture_data.seeded_agency("Police").agency_id,
