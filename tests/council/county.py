@@ -14,6 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from dagster_project.council import AGENCY_COLUMNS
+from dagster_project.ingest.contracts import CALLS, CONTACTS, SCHOOLS, Contract
+
 _STEMS = ("ash", "bram", "cal", "dun", "el", "fen", "gar", "hol", "ken", "lyn", "mar", "nor")
 _ENDINGS = ("by", "ford", "ham", "ley", "mere", "stow", "wick", "ton", "well", "combe")
 _PREFIXES = ("North ", "South ", "Upper ", "", "", "", "", "")
@@ -25,43 +28,6 @@ _SCHOOL_KINDS = (
     "Academy",
     "High School",
 )
-GIAS_HEADER = [
-    "URN",
-    "EstablishmentName",
-    "LA (code)",
-    "LA (name)",
-    "TypeOfEstablishment (name)",
-    "PhaseOfEducation (name)",
-    "EstablishmentStatus (name)",
-    "NumberOfPupils",
-    "PercentageFSM",
-    "DistrictAdministrative (name)",
-    "TelephoneNum",
-    "Postcode",
-    "OpenDate",
-    "CloseDate",
-    "Town",
-]
-CONTACTS_HEADER = [
-    "contact_id",
-    "child_id",
-    "contact_datetime",
-    "contact_method",
-    "referrer_type",
-    "referrer_name",
-    "child_district",
-    "contact_outcome",
-    "is_referral",
-]
-CALLS_HEADER = [
-    "call_id",
-    "call_start",
-    "caller_number",
-    "ivr_option",
-    "wait_seconds",
-    "talk_seconds",
-    "call_result",
-]
 OUT_OF_AREA = "Out of County"
 OUTSIDE_DISTRICTS = "Out of county or blank"
 
@@ -162,12 +128,12 @@ def generate_county(
     (profile_dir / "council.yml").write_text(yaml.safe_dump(profile, sort_keys=False))
     police_number = f"{area} {rng.randrange(100000, 999999)}"
     agencies = [
-        ["agency_id", "agency_name", "agency_type", "cin_code", "aliases", "telephone", "district"],
         ["POL001", f"{la_name.split()[0]} Police", "Police", "6", "", police_number, ""],
         ["HLT001", f"{_place(rng, taken)} General Hospital", "Health services", "3F", "", "", ""],
         ["LAS001", f"{la_name} Early Help", "LA services", "5A", "Early Help", "", ""],
     ]
-    _write_csv(profile_dir / "agencies.csv", agencies)
+    with (profile_dir / "agencies.csv").open("w", newline="") as handle:
+        csv.writer(handle).writerows([AGENCY_COLUMNS, *agencies])
 
     districts_of_schools = names or [la_name]
     schools = []
@@ -204,19 +170,27 @@ def _school(
 def _write_register(county: County, la_name: str, neighbour_name: str) -> None:
     rng = random.Random(county.la_code)
     names = {county.la_code: la_name, county.neighbour_code: neighbour_name}
-    rows = [GIAS_HEADER]
+    rows = []
     for school in county.schools:
         secondary = school.name.endswith(("High School", "Academy"))
-        rows.append([
-            str(school.urn), school.name, school.la_code, names.get(school.la_code, "Far Away"),
-            "Academy converter" if school.name.endswith("Academy") else "Community school",
-            "Secondary" if secondary else "Primary", "Open, but proposed to close"
-            if rng.random() < 0.05 else "Open", str(rng.randrange(90, 1400)),
-            f"{rng.uniform(2, 40):.1f}", school.district, school.telephone,
-            f"ZZ{rng.randrange(1, 99)} {rng.randrange(1, 9)}AA", "01-09-1990", "",
-            school.town,
-        ])  # fmt: skip
-    _write_csv(county.landing / "schools" / "edubasealldata20180901.csv", rows, "cp1252")
+        rows.append({
+            "URN": school.urn,
+            "EstablishmentName": school.name,
+            "LA (code)": school.la_code,
+            "LA (name)": names.get(school.la_code, "Far Away"),
+            "TypeOfEstablishment (name)": "Academy converter"
+            if school.name.endswith("Academy") else "Community school",
+            "PhaseOfEducation (name)": "Secondary" if secondary else "Primary",
+            "EstablishmentStatus (name)": "Open",
+            "NumberOfPupils": rng.randrange(90, 1400),
+            "PercentageFSM": f"{rng.uniform(2, 40):.1f}",
+            "DistrictAdministrative (name)": school.district,
+            "TelephoneNum": school.telephone,
+            "OpenDate": "01-09-1990",
+            "Town": school.town,
+        })  # fmt: skip
+    register = county.landing / "schools" / "edubasealldata20180901.csv"
+    _write_csv(register, SCHOOLS, rows, extra=("Town",), encoding="cp1252")
 
 
 def _write_month(
@@ -225,7 +199,7 @@ def _write_month(
     home = [school for school in county.schools if school.la_code == county.la_code]
     districts = list(county.populations)
     days = [day for day in (month + timedelta(days=d) for d in range(28)) if day.weekday() < 5]
-    contacts, calls = [CONTACTS_HEADER], [CALLS_HEADER]
+    contacts, calls = [], []
     tag = f"{month:%Y%m}"
     for number in range(60):
         contact_id = f"C{tag}{number:03d}"
@@ -252,15 +226,19 @@ def _write_month(
             typed = rng.choice([OUT_OF_AREA, ""])
             county.contact_districts[contact_id] = OUTSIDE_DISTRICTS
         referral = rng.random() < 0.2
-        contacts.append([
-            contact_id, f"P{rng.randrange(1, 200):05d}", at.strftime("%d/%m/%Y %H:%M"),
-            rng.choice(["Telephone", "Phone", "Email", "E-mail", "Online Form"]), referrer_type,
-            referrer_name, typed,
-            "Referral to CSC - Single Assessment" if referral else rng.choice(
+        contacts.append({
+            "contact_id": contact_id,
+            "child_id": f"P{rng.randrange(1, 200):05d}",
+            "contact_datetime": at.strftime("%d/%m/%Y %H:%M"),
+            "contact_method": rng.choice(["Telephone", "Phone", "Email", "E-mail", "Online Form"]),
+            "referrer_type": referrer_type,
+            "referrer_name": referrer_name,
+            "child_district": typed,
+            "contact_outcome": "Referral to CSC - Single Assessment" if referral else rng.choice(
                 ["NFA", "Information and Advice", "Step down to Early Help"]
             ),
-            "Y" if referral else "N",
-        ])  # fmt: skip
+            "is_referral": "Y" if referral else "N",
+        })  # fmt: skip
     for number in range(80):
         at = datetime.combine(rng.choice(days), datetime.min.time()) + timedelta(
             seconds=rng.randrange(8 * 3600, 18 * 3600)
@@ -273,16 +251,26 @@ def _write_month(
             if roll < 0.6
             else f"07700 9{rng.randrange(0, 99999):05d}"
         )
-        calls.append([
-            f"K{tag}{number:03d}", at.strftime("%d/%m/%Y %H:%M:%S"), caller,
-            str(rng.randrange(1, 4)), str(rng.randrange(0, 600)), str(rng.randrange(30, 1800)),
-            "Answered",
-        ])  # fmt: skip
-    _write_csv(county.landing / "contacts" / f"contacts_{month:%Y-%m}.csv", contacts)
-    _write_csv(county.landing / "calls" / f"calls_{month:%Y-%m}.csv", calls)
+        calls.append({
+            "call_id": f"K{tag}{number:03d}",
+            "call_start": at.strftime("%d/%m/%Y %H:%M:%S"),
+            "caller_number": caller,
+            "ivr_option": rng.randrange(1, 4),
+            "wait_seconds": rng.randrange(0, 600),
+            "talk_seconds": rng.randrange(30, 1800),
+            "call_result": "Answered",
+        })  # fmt: skip
+    _write_csv(county.landing / "contacts" / f"contacts_{month:%Y-%m}.csv", CONTACTS, contacts)
+    _write_csv(county.landing / "calls" / f"calls_{month:%Y-%m}.csv", CALLS, calls)
 
 
-def _write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> None:
+def _write_csv(
+    path: Path, contract: Contract, rows: list[dict], extra: tuple[str, ...] = (), encoding="utf-8"
+) -> None:
+    """``rows`` under the contract's headers (and ``extra`` ones), blank where not given."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    header = [column.header for column in contract.columns] + list(extra)
     with path.open("w", newline="", encoding=encoding) as handle:
-        csv.writer(handle).writerows(rows)
+        writer = csv.DictWriter(handle, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)

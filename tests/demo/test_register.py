@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from dagster_project import settings
-from dagster_project.council import load_profile
+from dagster_project.council import AGENCY_COLUMNS, load_profile
 
 SEEDS = settings.DBT_PROJECT_DIR / "seeds"
 #: The demo county's profile, which the demo generator is calibrated to.
@@ -63,15 +63,7 @@ def register(generated, reader) -> pd.DataFrame:
 
 
 def test_agencies_seed_is_a_consistent_register(agencies):
-    assert list(agencies.columns) == [
-        "agency_id",
-        "agency_name",
-        "agency_type",
-        "cin_code",
-        "aliases",
-        "telephone",
-        "district",
-    ]
+    assert tuple(agencies.columns) == AGENCY_COLUMNS
     assert 120 <= len(agencies) <= 200
     assert (
         agencies["agency_id"].is_unique
