@@ -43,7 +43,7 @@ def _landing(landing: Path, scale: float) -> dict[str, int]:
         ["URN", "EstablishmentName", "LA (code)", "LA (name)", "TelephoneNum", "OpenDate"]
         + gias_extra,
         (
-            [100000 + i, f"École {i}", "937", "Warwickshire", f"01926 {i:06d}", "01-09-1990"]
+            [100000 + i, f"École {i}", "812", "Eastshire", f"01926 {i:06d}", "01-09-1990"]
             + [f"value {i}"] * len(gias_extra)
             for i in range(schools)
         ),

@@ -53,7 +53,7 @@ TABLES = [
     ['2A - Schools', 'Police', 'Health - GP', '1A'][i % 4 + 1] AS referrer_type,
     'Name ' || i AS referrer_name, NULL::VARCHAR AS referrer_address,
     NULL::VARCHAR AS child_ethnicity, NULL::VARCHAR AS child_language,
-    NULL::VARCHAR AS child_disability, ['Rugby', 'Warwick', NULL][i % 3 + 1] AS child_district,
+    NULL::VARCHAR AS child_disability, ['Ashbury', 'Brenton', NULL][i % 3 + 1] AS child_district,
     'MASH' AS responsible_team, 'NFA' AS contact_outcome, ['Y', 'N'][i % 2 + 1] AS is_referral,
     NULL::TIMESTAMP AS record_updated_at, NULL::VARCHAR AS call_reference, {PROVENANCE}
     FROM range({{contacts}}) t(i)""",
@@ -66,10 +66,10 @@ TABLES = [
     NULL::TIMESTAMP AS record_updated_at, {PROVENANCE}
     FROM range({{calls}}) t(i)""",
     f"""CREATE TABLE raw.schools AS SELECT CAST(100000 + i AS INTEGER) AS urn,
-    'School ' || i AS establishment_name, '937' AS la_code, 'Warwickshire' AS la_name,
+    'School ' || i AS establishment_name, '812' AS la_code, 'Eastshire' AS la_name,
     'Academy' AS establishment_type, 'Primary' AS phase, 'Open' AS status,
     CAST(50 + i % 900 AS INTEGER) AS number_of_pupils, (i % 60) / 1.0 AS percentage_fsm,
-    'Rugby' AS district, NULL::VARCHAR AS telephone_num, NULL::VARCHAR AS postcode,
+    'Ashbury' AS district, NULL::VARCHAR AS telephone_num, NULL::VARCHAR AS postcode,
     DATE '2000-01-01' AS open_date, NULL::DATE AS close_date, {PROVENANCE}
     FROM range({{schools}}) t(i)""",
     """CREATE TABLE marts.fct_contacts AS SELECT contact_id, contact_at,
@@ -85,7 +85,7 @@ TABLES = [
     CASE WHEN source_row % 4 = 0 THEN 100000 + source_row % {schools} END AS school_urn,
     CASE WHEN source_row % 4 <> 3 THEN 'exact' ELSE 'unmatched' END AS match_method,
     CASE WHEN source_row % 4 <> 3 THEN 100.0 END AS match_score, child_key,
-    'Rugby' AS child_district, contact_outcome AS outcome, NULL::VARCHAR AS call_id
+    'Ashbury' AS child_district, contact_outcome AS outcome, NULL::VARCHAR AS call_id
     FROM raw.contacts""",
     """CREATE TABLE marts.dim_school AS SELECT urn AS school_urn, establishment_name AS school_name,
     la_code, district, phase, establishment_type, true AS is_open, number_of_pupils AS pupils,
@@ -97,7 +97,7 @@ TABLES = [
     FROM marts.dim_school s,
     (SELECT DISTINCT month_start FROM marts.fct_contacts) m""",
     """CREATE TABLE marts.rpt_district_rates AS
-    SELECT academic_year, 'Rugby' AS district, count(*) AS contacts_and_referrals,
+    SELECT academic_year, 'Ashbury' AS district, count(*) AS contacts_and_referrals,
     23725 AS population_0_17, round(count(*) / 23725, 2) AS per_head,
     23900 AS ons_population_0_17
     FROM marts.fct_contacts GROUP BY academic_year""",

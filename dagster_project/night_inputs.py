@@ -9,6 +9,9 @@ The parts, each a SHA-256:
 - ``match_overrides``: the analysts' match decisions (the seed ``agency_match_overrides``);
 - ``dbt``: the dbt project's models, macros, tests and configuration;
 - ``trial_plan``: the trial plan file (``settings.trial_plan_path()``);
+- ``council``: the council profile (``settings.council_profile_path()``) and its agency
+  register, as bytes; a profile that cannot be read counts by its error, so the night runs
+  and its ``council_profile`` step says what is wrong;
 - ``code``: the platform's source (``dagster_project/``), the quality suites
   (``expectations/``) and the pinned dependencies, so a new version rebuilds;
 - ``month``: the current month in UK time, so the first night of a month rebuilds (the
@@ -31,6 +34,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from dagster_project import settings
+from dagster_project.council import ProfileError, load_profile
 from dagster_project.warehouse import qualified, table_exists, transaction
 
 NIGHT_CHECKS = "audit.night_checks"
@@ -45,7 +49,7 @@ MATCH_OVERRIDES_SEED = "seeds/agency_match_overrides.csv"
 _NOT_SOURCE = frozenset({"target", "logs", "dbt_packages", "__pycache__", ".ruff_cache"})
 _CODE = ("dagster_project", "expectations", "pyproject.toml", "uv.lock")
 _DBT = ("models", "macros", "tests", "dbt_project.yml", "profiles.yml")
-PARTS = ("landing", "seeds", "match_overrides", "dbt", "trial_plan", "code", "month")
+PARTS = ("landing", "seeds", "match_overrides", "dbt", "trial_plan", "council", "code", "month")
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ def fingerprint(
     landing_dir: Path | None = None,
     project_root: Path | None = None,
     trial_plan: Path | None = None,
+    council_profile: Path | None = None,
     month: date | None = None,
 ) -> Fingerprint:
     """The fingerprint of a night's inputs; each argument defaults to the configured one."""
@@ -150,10 +155,18 @@ def fingerprint(
             "match_overrides": _contents_hash(root, [overrides] if overrides.is_file() else []),
             "dbt": _contents_hash(root, _files(dbt_dir, _DBT)),
             "trial_plan": _sha256(plan),
+            "council": _council_hash(council_profile),
             "code": _contents_hash(root, _files(root, _CODE)),
             "month": f"{month:%Y-%m}",
         }
     )
+
+
+def _council_hash(path: Path | None) -> str:
+    try:
+        return load_profile(path).fingerprint()
+    except (ProfileError, OSError) as error:
+        return _sha256(str(error).encode())
 
 
 def _ensure_table(conn: duckdb.DuckDBPyConnection) -> None:

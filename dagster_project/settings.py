@@ -12,12 +12,15 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+#: The demo county's council profile, used unless ``MASH_COUNCIL_PROFILE`` names another.
+SHIPPED_COUNCIL_PROFILE = PROJECT_ROOT / "config" / "council.yml"
 
 DATA_DIR_ENV = "MASH_DATA_DIR"
 LANDING_DIR_ENV = "MASH_LANDING_DIR"
 PSEUDONYM_KEY_ENV = "MASH_PSEUDONYM_KEY"
 PSEUDONYM_KEY_FILE_ENV = "MASH_PSEUDONYM_KEY_FILE"
 TRIAL_PLAN_ENV = "MASH_TRIAL_PLAN"
+COUNCIL_PROFILE_ENV = "MASH_COUNCIL_PROFILE"
 
 LANDING_KINDS = ("contacts", "calls", "schools")
 
@@ -81,6 +84,13 @@ def trial_plan_path() -> Path:
         if override
         else PROJECT_ROOT / "config" / "trial_plan.yml"
     )
+
+
+def council_profile_path() -> Path:
+    """The council profile (``dagster_project/council.py``); the shipped one is the demo
+    county's."""
+    override = os.environ.get(COUNCIL_PROFILE_ENV)
+    return Path(override).expanduser().resolve() if override else SHIPPED_COUNCIL_PROFILE
 
 
 def pseudonym_key_file() -> Path:

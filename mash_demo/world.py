@@ -19,7 +19,8 @@ from mash_demo.places import HOME_DISTRICTS, OUT_OF_COUNTY
 from mash_demo.propensity import school_weights
 from mash_demo.schools import Register, build_register
 
-AGENCIES_SEED = settings.DBT_PROJECT_DIR / "seeds" / "agencies.csv"
+#: The demo county's agency register, the one its shipped council profile names.
+AGENCIES_SEED = settings.PROJECT_ROOT / "config" / "agencies.csv"
 # Child's district categories, in the order of targets.DISTRICT_TOTALS.
 DISTRICTS = tuple(targets.DISTRICT_TOTALS)
 CHILD_POOL = 40_000

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from dagster_project import settings
+from dagster_project.council import load_profile
 from dagster_project.ingest.audit import (
     earlier_loads,
     quarantine_file,
@@ -33,7 +34,6 @@ from dagster_project.ingest.contracts import CALLS, CONTACTS, SCHOOL_LINKS, SCHO
 from dagster_project.ingest.headers import KindAliases, header_key, load_aliases, map_headers
 from dagster_project.ingest.load_ids import next_load_id
 from dagster_project.ingest.pseudonyms import (
-    AGENCIES_SEED,
     create_registered_numbers,
     key_pads,
     pseudonymised_columns,
@@ -104,11 +104,12 @@ def ingest_contacts(conn: duckdb.DuckDBPyConnection, log: logging.Logger) -> Kin
 
 
 def ingest_calls(
-    conn: duckdb.DuckDBPyConnection, log: logging.Logger, agencies_csv: Path = AGENCIES_SEED
+    conn: duckdb.DuckDBPyConnection, log: logging.Logger, agencies_csv: Path | None = None
 ) -> KindReport:
-    """Calls from a number in raw.schools or the agencies CSV keep it as caller_number."""
+    """Calls from a number in raw.schools or the agency register (by default the council
+    profile's) keep it as caller_number."""
     run = _prepare(conn, log)
-    create_registered_numbers(conn, agencies_csv)
+    create_registered_numbers(conn, agencies_csv or load_profile().agency_register)
     return _ingest_folder(run, "calls", (CALLS,), lambda header: CALLS)["calls"]
 
 

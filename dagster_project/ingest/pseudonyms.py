@@ -18,7 +18,6 @@ from dagster_project import settings
 from dagster_project.ingest.contracts import PHONE_OUTPUTS, Column, ColumnType
 from dagster_project.pseudonymise import pseudonym_key
 
-AGENCIES_SEED = settings.DBT_PROJECT_DIR / "seeds" / "agencies.csv"
 NORMALISE_MACROS = settings.DBT_PROJECT_DIR / "macros" / "normalise.sql"
 
 #: Normalised numbers of registered organisations (schools, agencies), for this connection.
@@ -72,7 +71,7 @@ def phone_sql(text: str) -> str:
 
 def create_registered_numbers(conn: duckdb.DuckDBPyConnection, agencies_csv: Path) -> None:
     """A school's ``TelephoneNum`` in raw.schools or an agency's switchboard ``telephone``
-    in the agencies CSV (optional) is an organisation's number, not personal data."""
+    in the agency register (a CSV, optional) is an organisation's number, not personal data."""
     sources = [f"SELECT {phone_sql('telephone_num')} AS number FROM raw.schools"]
     parameters = {}
     if agencies_csv.exists():

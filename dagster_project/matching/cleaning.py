@@ -8,13 +8,19 @@ list of known names:
   teacher, ...), e-mail addresses and phone numbers.
 - ``normalise_name`` rewrites the usual spellings of the same words to one form (C of E / CE
   / CofE, Prim / Primary, Sch / School, St. / Saint, & / and) and drops punctuation, with
-  ``rapidfuzz.utils.default_process``. It is applied to register names too, so both sides
-  compare in the same form.
+  ``rapidfuzz.utils.default_process``, and the council's own short forms to their long
+  form (the council profile's ``abbreviations``). It is applied to
+  register names too, so both sides compare in the same form.
 """
 
+import os
 import re
+from functools import cache
 
 from rapidfuzz.utils import default_process
+
+from dagster_project import settings
+from dagster_project.council import load_profile
 
 # Every pattern here is linear in its input, since a referrer field may hold anything (a
 # megabyte pasted by mistake): a match can only start where a run of its characters starts
@@ -93,8 +99,8 @@ def strip_people(text: str | None) -> str:
 def organisation_segments(text: str | None) -> list[str]:
     """The parts of a referrer name, split where it was punctuated, that are not people.
 
-    >>> organisation_segments("Sarah Wilson - Abbey Infants, Rugby")
-    ['sarah wilson', 'abbey infants', 'rugby']
+    >>> organisation_segments("Sarah Wilson - Abbey Infants, Kingsbridge")
+    ['sarah wilson', 'abbey infants', 'kingsbridge']
     """
     if not text:
         return []
@@ -118,7 +124,8 @@ def normalise_name(text: str | None) -> str:
     text = " ".join(default_process(text).split())
     for pattern, replacement in _PHRASES:
         text = pattern.sub(replacement, text)
-    return " ".join(_WORDS.get(word, word) for word in text.split())
+    words = _vocabulary()
+    return " ".join(words.get(word, word) for word in text.split())
 
 
 def compact_designations(text: str) -> str:
@@ -265,14 +272,16 @@ _WORDS = {
     "svc": "service",
     "servs": "services",
     "dept": "department",
-    # Counties, as their names are commonly shortened.
-    "warks": "warwickshire",
-    "warwicks": "warwickshire",
-    "leics": "leicestershire",
-    "staffs": "staffordshire",
-    "worcs": "worcestershire",
-    "glos": "gloucestershire",
-    "gloucs": "gloucestershire",
-    "northants": "northamptonshire",
-    "oxon": "oxfordshire",
 }
+
+
+def _vocabulary() -> dict[str, str]:
+    """The words above and the council profile's ``abbreviations`` (its county's and its
+    neighbours' names as staff shorten them), read once per profile setting: every name
+    passes through here, and a profile does not change under a running step."""
+    return _vocabulary_for(os.environ.get(settings.COUNCIL_PROFILE_ENV))
+
+
+@cache
+def _vocabulary_for(_profile_setting: str | None) -> dict[str, str]:
+    return {**_WORDS, **dict(load_profile().abbreviations)}

@@ -21,8 +21,8 @@ class MatchConfig:
     A score is the mean of the ``scorers`` (``rapidfuzz.fuzz`` functions). The default pairs
     ``token_set_ratio``, indifferent to words one side lacks ("Kenilworth" for "Kenilworth
     School"), with ``token_sort_ratio``, which counts every word, so that of two candidates
-    holding all the typed words the one with nothing more wins ("Warwick School" over
-    "Warwick Preparatory School").
+    holding all the typed words the one with nothing more wins ("Kingsbridge School" over
+    "Kingsbridge Preparatory School").
     """
 
     accept_score: float = 75.0

@@ -1,7 +1,8 @@
 """A fingerprint of everything a match depends on besides the name itself.
 
 Stored with every match: a later run reuses a stored match only while the fingerprint is
-unchanged, so a new register, a new override or new thresholds re-match every name.
+unchanged, so a new register, a new override, new thresholds or new local abbreviations (the
+council profile's) re-match every name.
 """
 
 import hashlib
@@ -9,6 +10,7 @@ import json
 
 import pandas as pd
 
+from dagster_project.council import load_profile
 from dagster_project.matching.config import MatchConfig
 
 #: Bump when cleaning or resolution rules change, so stored matches are made again.
@@ -23,7 +25,12 @@ def register_fingerprint(
     config: MatchConfig,
 ) -> str:
     digest = hashlib.sha256()
-    digest.update(json.dumps({"version": MATCHER_VERSION, **config.as_dict()}).encode())
+    abbreviations = load_profile().abbreviations
+    digest.update(
+        json.dumps(
+            {"version": MATCHER_VERSION, **config.as_dict(), "abbreviations": abbreviations}
+        ).encode()
+    )
     for frame in (schools, successors, agencies, overrides):
         digest.update(_canonical_csv(frame))
     return digest.hexdigest()

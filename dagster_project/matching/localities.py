@@ -20,11 +20,11 @@ def mentions_locality(
     """Whether a normalised typed name mentions a normalised locality.
 
     Only the typed words the school's own name lacks count. Mentioned: the locality's words
-    in order, or its longest word ("leamington" for Leamington Spa, "stratford" for
-    Stratford-upon-Avon), which when four letters or more may be misspelt (``fuzz.ratio`` at
-    least ``word_score``: "evvesham" for Evesham).
+    in order, or its longest word ("kingsbridge" for Kingsbridge Spa, "middleton" for
+    Middleton-upon-Stour), which when four letters or more may be misspelt (``fuzz.ratio`` at
+    least ``word_score``: "ashbery" for Ashbury).
 
-    >>> mentions_locality("st marys rc primary southam".split(), "southam", frozenset(), 80)
+    >>> mentions_locality("st marys rc primary ashbury".split(), "ashbury", frozenset(), 80)
     True
     """
     extra = [word for word in typed_words if word not in name_words]

@@ -55,7 +55,7 @@ def _chosen_agency(row, row_number: int, agencies_by_id: dict, successor_of: dic
     if agency_id is None:
         return None
     if agency_id not in agencies_by_id:
-        _refuse(row_number, "agency_id", agency_id, "is not in dbt/seeds/agencies.csv")
+        _refuse(row_number, "agency_id", agency_id, "is not in the council's agency register")
     return agencies_by_id[agency_id]
 
 

@@ -1,7 +1,7 @@
 """The candidates a referrer name of each agency type may match.
 
 A candidate is an agency: a school (by its current URN, after academy conversions) or a
-non-school agency of ``dbt/seeds/agencies.csv`` (by agency_id). It is known by one or more
+non-school agency of the council's agency register (by agency_id). It is known by one or more
 names: every URN that leads to the school, open or closed, and an agency's pipe-separated
 aliases. Names are compared in their ``normalise_name`` form.
 """
@@ -66,7 +66,7 @@ def current_urns(successors: pd.DataFrame) -> dict[int, int]:
 def build_registers(
     schools: pd.DataFrame, successors: pd.DataFrame, agencies: pd.DataFrame
 ) -> dict[str, CandidateRegister]:
-    """One register per agency type: schools for 'Schools', agencies.csv for the rest."""
+    """One register per agency type: schools for 'Schools', the agency register for the rest."""
     registers = {SCHOOLS_AGENCY_TYPE: _school_register(schools, current_urns(successors))}
     for agency_type, rows in agencies.groupby("agency_type", sort=True):
         registers[str(agency_type)] = _agency_register(rows)

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from dagster_project import settings
+from dagster_project.council import ProfileError, load_profile
 
 ARMS = ("intervention", "comparison")
 OUTCOME_COLUMNS = (
@@ -146,7 +147,20 @@ def load_plan(path: Path | None = None) -> TrialPlan:
         raise PlanError(f"Trial plan {path} is not valid YAML: {error}") from error
     if not isinstance(content, dict):
         raise PlanError(f"Trial plan {path} must be a mapping of settings.")
-    return _PlanReader(path, content).read()
+    return _PlanReader(path, _with_council_authority(content)).read()
+
+
+def _with_council_authority(content: dict) -> dict:
+    """The plan with ``eligibility.la_codes`` the council profile's LA code when it names
+    none: the plan need not name the council, and its hash still covers who is eligible."""
+    eligibility = content.get("eligibility")
+    if not isinstance(eligibility, dict) or eligibility.get("la_codes") is not None:
+        return content
+    try:
+        home = load_profile().home
+    except ProfileError as error:
+        raise PlanError(f"Trial plan: `eligibility.la_codes` not given, and {error}") from error
+    return {**content, "eligibility": {**eligibility, "la_codes": [home.la_code]}}
 
 
 class _PlanReader:

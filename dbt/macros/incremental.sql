@@ -12,7 +12,8 @@
 
 {#- A fingerprint of what a model's rows are computed from besides raw's versions: its own
     code, the project macros it calls (rendered, so macros they call count too), the
-    checksums of the seeds it reads, and the pseudonymisation key raw is bound to
+    checksums of the seeds it reads, the rows of the council tables it reads (the council
+    profile's: dbt has no checksum of a source), and the pseudonymisation key raw is bound to
     (audit.pseudonym_key: mash rotate-key rewrites raw's pseudonyms in place, keeping each
     row's provenance). A change to any of them makes the next incremental run recompute
     every row. -#}
@@ -34,8 +35,18 @@
         {%- set key_binding = adapter.get_relation(
             database=this.database, schema='audit', identifier='pseudonym_key') -%}
     {%- endif -%}
+    {%- set bindings = [] -%}
     {%- if key_binding -%}
-        md5('{{ local_md5(parts | join("\n")) }}' || coalesce((select min(fingerprint) from {{ key_binding }}), ''))
+        {%- do bindings.append("(select min(fingerprint) from " ~ key_binding ~ ")") -%}
+    {%- endif -%}
+    {%- for node_id in model.depends_on.nodes | sort
+        if execute and node_id.startswith('source.' ~ project_name ~ '.council.') -%}
+        {%- do bindings.append("(select md5(string_agg(cast(t as varchar), chr(10) order by "
+            ~ "cast(t as varchar))) from " ~ graph.sources[node_id].relation_name ~ " as t)") -%}
+    {%- endfor -%}
+    {%- if bindings -%}
+        md5('{{ local_md5(parts | join("\n")) }}'
+        {%- for binding in bindings %} || coalesce({{ binding }}, ''){% endfor %})
     {%- else -%}
         '{{ local_md5(parts | join("\n")) }}'
     {%- endif -%}

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from dagster_project import settings
+from dagster_project.council import load_profile
 
 MENU_CHANGE = pd.Timestamp("2019-01-14")
 
@@ -99,7 +100,9 @@ def test_school_callers_use_their_registered_number_in_varied_forms(generated, r
 def test_individuals_call_from_unregistered_numbers(generated, reader, calls):
     register = reader.read_register(generated["landing"])
     agencies = pd.read_csv(
-        settings.DBT_PROJECT_DIR / "seeds" / "agencies.csv", dtype=str, keep_default_na=False
+        load_profile(settings.SHIPPED_COUNCIL_PROFILE).agency_register,
+        dtype=str,
+        keep_default_na=False,
     )
     registered = (
         set(register["TelephoneNum"].map(digits)) | set(agencies["telephone"].map(digits))

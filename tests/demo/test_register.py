@@ -6,8 +6,11 @@ import pandas as pd
 import pytest
 
 from dagster_project import settings
+from dagster_project.council import AGENCY_COLUMNS, load_profile
 
 SEEDS = settings.DBT_PROJECT_DIR / "seeds"
+#: The demo county's profile, which the demo generator is calibrated to.
+DEMO_PROFILE = load_profile(settings.SHIPPED_COUNCIL_PROFILE)
 AGENCY_TYPES = {
     "Schools",
     "Education services",
@@ -51,7 +54,7 @@ def digits(number: str) -> str:
 
 @pytest.fixture(scope="module")
 def agencies() -> pd.DataFrame:
-    return pd.read_csv(SEEDS / "agencies.csv", dtype=str, keep_default_na=False)
+    return pd.read_csv(DEMO_PROFILE.agency_register, dtype=str, keep_default_na=False)
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +63,7 @@ def register(generated, reader) -> pd.DataFrame:
 
 
 def test_agencies_seed_is_a_consistent_register(agencies):
-    assert list(agencies.columns) == [
-        "agency_id",
-        "agency_name",
-        "agency_type",
-        "cin_code",
-        "aliases",
-        "telephone",
-        "district",
-    ]
+    assert tuple(agencies.columns) == AGENCY_COLUMNS
     assert 120 <= len(agencies) <= 200
     assert (
         agencies["agency_id"].is_unique
@@ -101,19 +96,16 @@ def test_register_has_gias_headers_dates_and_encoding(generated, register):
         raw.read_bytes().decode("utf-8")
 
 
-def test_register_covers_warwickshire_its_neighbours_and_some_far_away_rows(register):
-    authorities = pd.read_csv(SEEDS / "local_authorities.csv", dtype=str)
-    home = register[register["LA (code)"] == "937"]
+def test_register_covers_the_county_its_neighbours_and_some_far_away_rows(register):
+    profile = DEMO_PROFILE
+    home = register[register["LA (code)"] == profile.home.la_code]
     assert 230 <= len(home) <= 290
     assert set(home["DistrictAdministrative (name)"]) == set(HOME_DISTRICTS)
-    neighbours = register[
-        register["LA (code)"].isin(authorities.loc[authorities["is_home"] == "false", "la_code"])
-    ]
-    assert set(neighbours["LA (code)"]) == set(
-        authorities.loc[authorities["is_home"] == "false", "la_code"]
-    )
+    neighbour_codes = {authority.la_code for authority in profile.neighbours}
+    neighbours = register[register["LA (code)"].isin(neighbour_codes)]
+    assert set(neighbours["LA (code)"]) == neighbour_codes
     assert (neighbours["NumberOfPupils"] == "").all() and (neighbours["PercentageFSM"] == "").all()
-    far = register[~register["LA (code)"].isin(authorities["la_code"])]
+    far = register[~register["LA (code)"].isin({la.la_code for la in profile.local_authorities})]
     assert len(far) > 10
     assert (home["EstablishmentStatus (name)"] == "Closed").sum() >= 5
     kinds = set(home["TypeOfEstablishment (name)"])

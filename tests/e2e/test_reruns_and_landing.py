@@ -54,7 +54,7 @@ def new_contact(contact_id: str, method: str, school_name: str) -> dict:
 
 def a_school_name(trial) -> str:
     return trial.query(
-        "select school_name from marts.dim_school where is_open and la_code = '937' "
+        "select school_name from marts.dim_school where is_open and is_home_la "
         "order by school_urn limit 1"
     ).iloc[0, 0]
 

@@ -41,8 +41,8 @@ CALL = {
 SCHOOL = {
     "URN": "125001",
     "EstablishmentName": "Abbey C of E Infant School",
-    "LA (code)": "937",
-    "LA (name)": "Warwickshire",
+    "LA (code)": "812",
+    "LA (name)": "Eastshire",
     "TelephoneNum": "01926 410410",
     "OpenDate": "01-09-1990",
 }

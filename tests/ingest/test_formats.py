@@ -116,11 +116,11 @@ def test_gias_register_and_links_files_share_the_schools_folder(ingest_env, rows
         (
             125001,
             rows.school["EstablishmentName"],
-            "937",
+            "812",
             "01926 410410",
             datetime(1990, 9, 1).date(),
         ),
-        (140001, "Abbey Academy", "937", "01926 410410", datetime(2015, 4, 1).date()),
+        (140001, "Abbey Academy", "812", "01926 410410", datetime(2015, 4, 1).date()),
     ]
     assert ingest_env.query(
         "SELECT urn, link_urn, link_type, link_established_date, source_file FROM raw.school_links"

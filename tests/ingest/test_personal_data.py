@@ -104,8 +104,8 @@ def test_agency_switchboard_numbers_are_kept(ingest_env, rows, tmp_path):
     agencies = tmp_path / "agencies.csv"
     agencies.write_text(
         "agency_id,agency_name,agency_type,cin_code,aliases,telephone,district\n"
-        "POL001,Warwickshire Police,Police,6,WPD|Police,01926 415000,\n"
-        "HLT001,George Eliot Hospital,Health services,3C,GEH,,Nuneaton and Bedworth\n"
+        "POL001,Eastshire Police,Police,6,EP|Police,01926 415000,\n"
+        "HLT001,Ashbury Hospital,Health services,3C,AH,,Ashbury\n"
     )
     ingest_env.drop_csv(
         "calls/calls.csv",

@@ -2,26 +2,29 @@
 
 import pandas as pd
 import pytest
+import yaml
+
+from dagster_project import settings
 
 SCHOOLS = [
-    (100001, "Abbey CofE Infant School", "Open", "Nuneaton"),
-    (100002, "Abbey Junior School", "Open", "Nuneaton"),
+    (100001, "Abbey CofE Infant School", "Open", "Ashbury"),
+    (100002, "Abbey Junior School", "Open", "Ashbury"),
     (100003, "Kenilworth School", "Closed", "Kenilworth"),
     (100010, "Kenilworth School and Sixth Form", "Open", "Kenilworth"),
-    (100004, "St Mary's Catholic Primary School", "Open", "Rugby"),
-    (100005, "St Mary's Church of England Primary School", "Open", "Warwick"),
-    (100006, "Whitestone Infant School", "Open", "Nuneaton"),
-    (100007, "Brambleford Primary Academy", "Open", "Bedworth"),
-    (100008, "Oakfield Junior School", "Open", "Rugby"),
-    (100009, "Northgate Primary School", "Open", "Rugby"),
-    (100011, "Lady Katherine Hollins School", "Open", "Stratford-upon-Avon"),
-    (100012, "The Meadow Primary School", "Open", "Rugby"),
+    (100004, "St Mary's Catholic Primary School", "Open", "Brenton"),
+    (100005, "St Mary's Church of England Primary School", "Open", "Eastwick"),
+    (100006, "Whitestone Infant School", "Open", "Ashbury"),
+    (100007, "Brambleford Primary Academy", "Open", "Fenley"),
+    (100008, "Oakfield Junior School", "Open", "Brenton"),
+    (100009, "Northgate Primary School", "Open", "Brenton"),
+    (100011, "Lady Katherine Hollins School", "Open", "Middleton-upon-Stour"),
+    (100012, "The Meadow Primary School", "Open", "Brenton"),
     (100013, "Meadow Primary School", "Open", "Leamington Spa"),
-    (100014, "Foleshill School", "Open", "Coventry"),
+    (100014, "Foleshill School", "Open", "Dunchester"),
     (100015, "Coleshill Academy", "Open", "Coleshill"),
     (100016, "Valley School, Atherstone", "Open", "Atherstone"),
-    (100017, "Valley School", "Open", "Warwick"),
-    (100018, "Brookside Primary School, A Voluntary Academy", "Open", "Bedworth"),
+    (100017, "Valley School", "Open", "Eastwick"),
+    (100018, "Brookside Primary School, A Voluntary Academy", "Open", "Fenley"),
     (100019, "Henley School", "Open", "Henley-in-Arden"),
     (100020, "Hinckley School", "Open", "Hinckley"),
     # Same-named schools, told apart by their town or the place after a comma.
@@ -33,8 +36,8 @@ SCHOOLS = [
 #: Kenilworth School (100003) converted to an academy with a new URN.
 CONVERSIONS = {100003: 100010}
 AGENCIES = [
-    ("POL001", "Warwickshire Police", "Police", "Warks Police|Police"),
-    ("POL002", "Rugby Safer Neighbourhood Team", "Police", "Rugby SNT"),
+    ("POL001", "Eastshire Police", "Police", "Eastsh Police|Police"),
+    ("POL002", "Brenton Safer Neighbourhood Team", "Police", "Brenton SNT"),
     ("HEA001", "George Eliot Hospital", "Health services", "George Eliot|GEH"),
     ("HEA002", "Riverside Medical Centre", "Health services", None),
     ("EDU001", "Virtual School for Looked After Children", "Education services", ""),
@@ -87,3 +90,30 @@ def _names(*pairs: tuple[str, str], occurrences: int = 1) -> pd.DataFrame:
             "last_seen_at": pd.Timestamp("2018-07-20 15:00"),
         }
     )
+
+
+#: The invented council the register belongs to, and how its staff shorten its name.
+COUNCIL_PROFILE = {
+    "council": {"la_code": "812", "la_name": "Eastshire"},
+    "districts": [{"name": "Ashbury", "ons_code": "E07000901", "population_0_17": 20000}],
+    "agency_register": "agencies.csv",
+    "abbreviations": {"eastsh": "eastshire"},
+}
+
+
+@pytest.fixture(scope="session")
+def council_profile_file(tmp_path_factory) -> str:
+    folder = tmp_path_factory.mktemp("invented_council")
+    rows = ["agency_id,agency_name,agency_type,aliases"]
+    rows += [
+        ",".join([a_id, name, a_type, aliases or ""]) for a_id, name, a_type, aliases in AGENCIES
+    ]
+    (folder / "agencies.csv").write_text("\n".join(rows) + "\n")
+    (folder / "council.yml").write_text(yaml.safe_dump(COUNCIL_PROFILE))
+    return str(folder / "council.yml")
+
+
+@pytest.fixture
+def invented_council(council_profile_file, monkeypatch) -> None:
+    """The invented council's profile is the configured one (its abbreviations match)."""
+    monkeypatch.setenv(settings.COUNCIL_PROFILE_ENV, council_profile_file)

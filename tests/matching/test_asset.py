@@ -10,11 +10,13 @@ from dagster_project import settings
 from dagster_project.defs.assets.matching import AGENCY_MATCHES, agency_matches
 from dagster_project.matching.referrer_keys import referrer_key
 
+pytestmark = pytest.mark.usefixtures("invented_council")
+
 NAMES = [
     ("mrs j smith (dsl) - abbey c of e infant sch", "Schools", 12),
     ("kenilwoth school", "Schools", 30),
     ("st marys primary", "Schools", 4),
-    ("pc 1234 jones - rugby snt", "Police", 9),
+    ("pc 1234 jones - brenton snt", "Police", 9),
     ("a.n. other", "Legal services", 2),
 ]
 #: The people the names above mention.
@@ -67,7 +69,7 @@ def warehouse(tmp_path, register, monkeypatch) -> str:
     tables = {
         "raw.contacts": raw,
         "staging.stg_mash__contacts": staging,
-        "staging.stg_gias__schools": register["schools_df"].assign(is_open=True, la_code="937"),
+        "staging.stg_gias__schools": register["schools_df"].assign(is_open=True, la_code="812"),
         "intermediate.int_schools__successors": register["successors_df"],
         "staging.stg_reference__agencies": register["agencies_df"],
         "reference.agency_match_overrides": pd.DataFrame(
@@ -114,7 +116,7 @@ def test_asset_writes_matches_and_review_queue(warehouse):
         by_key.loc[key("mrs j smith (dsl) - abbey c of e infant sch"), "agency_id"] == "SCH100001"
     )
     assert by_key.loc[key("kenilwoth school"), "school_urn"] == 100010
-    assert by_key.loc[key("pc 1234 jones - rugby snt"), "agency_id"] == "POL002"
+    assert by_key.loc[key("pc 1234 jones - brenton snt"), "agency_id"] == "POL002"
     assert by_key.loc[key("a.n. other"), "match_method"] == "override"
     assert matches.register_fingerprint.nunique() == 1
 

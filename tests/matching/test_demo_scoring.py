@@ -3,7 +3,7 @@
 The demo generator writes a year of contact extracts, the GIAS register and the truth
 (each contact's real school). Here the names are taken from the raw contact files (latest
 version of each contact, in-scope contacts only, the agency type as the truth records it),
-the register from the GIAS file (name and town) and ``dbt/seeds/agencies.csv``, and
+the register from the GIAS file (name and town) and the demo county's agency register, and
 ``resolve_names`` runs on them with its default configuration; no warehouse is involved.
 
 The issue's targets hold over every school contact with a referrer name: precision of the
@@ -19,13 +19,15 @@ import pandas as pd
 import pytest
 
 from dagster_project import settings
+from dagster_project.council import load_profile
 from dagster_project.ingest.headers import header_key
 from dagster_project.ingest.reading import readable_csv
 from dagster_project.matching import resolve_names
 from dagster_project.matching.cleaning import normalise_name
 from mash_demo.generate import write_demo_extracts
 
-SEEDS = settings.DBT_PROJECT_DIR / "seeds"
+#: The demo county's profile, which the demo generator is calibrated to.
+PROFILE = load_profile(settings.SHIPPED_COUNCIL_PROFILE)
 DATA_WINDOW_START = pd.Timestamp("2017-09-01")
 #: The generator's default seed and one other.
 DEMO_SEEDS = (20190901, 7)
@@ -65,7 +67,7 @@ def scored_contacts(demo: Path) -> pd.DataFrame:
         .assign(first_seen_at=DATA_WINDOW_START, last_seen_at=DATA_WINDOW_START)
     )
     schools, successors = school_register(demo / "landing" / "schools")
-    agencies = pd.read_csv(SEEDS / "agencies.csv", dtype=str, keep_default_na=False)
+    agencies = pd.read_csv(PROFILE.agency_register, dtype=str, keep_default_na=False)
     overrides = pd.DataFrame(
         columns=["referrer_name_key", "agency_type", "agency_id", "school_urn"]
     )
@@ -142,7 +144,7 @@ def school_register(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(schools, successors) as staging would build them: the configured authorities'
     schools open in the data window, each URN followed through GIAS successor links."""
     gias = read_extract(next(folder.glob("edubasealldata*.csv")))
-    authorities = set(pd.read_csv(SEEDS / "local_authorities.csv", dtype=str)["la_code"])
+    authorities = {authority.la_code for authority in PROFILE.local_authorities}
     closed = pd.to_datetime(gias["closedate"], format="%d-%m-%Y", errors="coerce")
     gias = gias[gias[header_key("LA (code)")].isin(authorities) & ~(closed < DATA_WINDOW_START)]
     schools = pd.DataFrame(

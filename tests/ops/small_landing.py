@@ -5,6 +5,10 @@ import csv
 import os
 from pathlib import Path
 
+from dagster_project.council import load_profile
+
+#: The configured council, whose school it is.
+HOME = load_profile().home
 CALLS_HEADER = ["call_id", "call_start", "caller_number", "ivr_option", "wait_seconds"]
 CONTACTS_HEADER = [
     "contact_id",
@@ -26,7 +30,14 @@ def landing_files(extra_contacts: tuple[list[str], ...] = ()) -> dict[str, list[
     return {
         "schools/edubasealldata20190901.csv": [
             ["URN", "EstablishmentName", "LA (code)", "LA (name)", "TelephoneNum", "OpenDate"],
-            ["125001", "Abbey C of E Infant School", "937", "Warwickshire", "01926 410410", ""],
+            [
+                "125001",
+                "Abbey C of E Infant School",
+                HOME.la_code,
+                HOME.la_name,
+                "01926 410410",
+                "",
+            ],
         ],
         "contacts/contacts_2019.csv": [CONTACTS_HEADER, *CONTACTS, *extra_contacts],
         "calls/calls_2019.csv": [

@@ -74,7 +74,7 @@ def _write_landing(landing: Path) -> None:
     schools.mkdir()
     (schools / "edubase.csv").write_text(
         "URN,EstablishmentName,LA (code),LA (name),TelephoneNum\n"
-        "125001,Abbey Infant School,937,Warwickshire,07700 900001\n"
+        "125001,Abbey Infant School,812,Eastshire,07700 900001\n"
     )
 
 

@@ -29,6 +29,11 @@ FILES = {
     "project/dbt/seeds/agency_match_overrides.csv": "referrer_name_key,agency_id\n",
     "project/expectations/raw.contacts.json": "{}\n",
     "project/config/trial_plan.yml": "title: a trial\n",
+    "council/profile.yml": (
+        "council: {la_code: '123', la_name: A Council, ons_code: E06000001, "
+        "population_0_17: 1000}\nagency_register: agencies.csv\n"
+    ),
+    "council/agencies.csv": "agency_id,agency_name,agency_type\nPOL001,A Police,Police\n",
 }
 
 
@@ -53,6 +58,7 @@ def night(folder: Path, month: date = MONTH) -> night_inputs.Fingerprint:
         landing_dir=folder / "landing",
         project_root=folder / "project",
         trial_plan=folder / "project" / "config" / "trial_plan.yml",
+        council_profile=folder / "council" / "profile.yml",
         month=month,
     )
 
@@ -114,6 +120,20 @@ def _edit_plan(folder: Path) -> None:
     (folder / "project/config/trial_plan.yml").write_text("title: another trial\n")
 
 
+def _edit_council_profile(folder: Path) -> None:
+    profile = folder / "council/profile.yml"
+    profile.write_text(profile.read_text().replace("A Council", "Another Council"))
+
+
+def _edit_agency_register(folder: Path) -> None:
+    with (folder / "council/agencies.csv").open("a") as register:
+        register.write("HLT001,A Hospital,Health services\n")
+
+
+def _break_council_profile(folder: Path) -> None:
+    (folder / "council/agencies.csv").unlink()
+
+
 def _edit_model(folder: Path) -> None:
     (folder / "project/dbt/models/marts/fct_contacts.sql").write_text("select 2 as contact_id\n")
 
@@ -139,6 +159,9 @@ def _edit_suite(folder: Path) -> None:
         (_edit_seed, "seeds"),
         (_edit_overrides, "match_overrides"),
         (_edit_plan, "trial_plan"),
+        (_edit_council_profile, "council"),
+        (_edit_agency_register, "council"),
+        (_break_council_profile, "council"),
         (_edit_model, "dbt"),
         (_edit_macro, "dbt"),
         (_edit_code, "code"),

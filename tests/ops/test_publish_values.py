@@ -33,7 +33,7 @@ PERSONAL = {
 
 #: Text the marts and audit tables legitimately hold.
 LEGITIMATE = [
-    "Warwickshire Police",
+    "Eastshire Police",
     "St Mary's C of E Primary School",
     "Abbey C of E Infant School",
     "2017/18",
@@ -42,7 +42,7 @@ LEGITIMATE = [
     "01/09/2017 10:00",
     "Referral to CSC - Single Assessment",
     "Professional: a child at risk of harm now (MASH)",
-    "Nuneaton and Bedworth",
+    "Ashbury and Fenley",
     "MASH Business Support",
     "loaded 12345 of 12400 rows; 55 rejected, see audit.rejected_rows",
     "1000000000",

@@ -4,6 +4,7 @@ great-expectations suite's. The dbt side is read from the manifest the definitio
 (``make setup`` parses it)."""
 
 import json
+import re
 
 import pytest
 
@@ -73,15 +74,19 @@ def dbt_facts(manifest: dict) -> set[tuple]:
         kind = DBT_KINDS.get(metadata.get("name"))
         if test["resource_type"] != "test" or kind is None:
             continue
-        # dbt attaches a test to its model; a source's tests name the source among their parents
-        attached = test["attached_node"] or next(
-            parent for parent in test["depends_on"]["nodes"] if parent.startswith("source.")
-        )
+        # dbt attaches a test to its model; a source's test names its source as its model
+        attached = test["attached_node"] or _tested_source(metadata["kwargs"]["model"])
         node = relations[attached]
         table = f"{node['schema']}.{node.get('identifier') or node['alias']}"
         columns = metadata["kwargs"].get("columns") or [test["column_name"]]
         facts.add((kind, table, frozenset(columns)))
     return facts
+
+
+def _tested_source(model: str) -> str:
+    """The unique id of the source a source test's ``model`` argument names."""
+    source, table = re.search(r"source\('(\w+)', '(\w+)'\)", model).groups()
+    return f"source.mash.{source}.{table}"
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dagster_project.council import load_profile
 from dagster_project.defs.resources import build_resources
 
 SCHOOL_COUNT = 40
@@ -34,16 +35,19 @@ AGENCY_TYPES_2017 = {
 }
 CHANNELS_2017 = {"phone": 1096, "email": 1022, "other": 374}
 #: district -> (contacts and referrals, published 0-17 population, ONS 0-17 population)
+#: (invented districts; the first one's published population is far below the ONS figure)
 DISTRICTS_2017 = {
-    "Warwick": (547, 7147, 27100),
-    "North Warwickshire": (319, 12451, 12700),
-    "Nuneaton and Bedworth": (627, 27751, 28200),
-    "Rugby": (389, 23725, 23900),
-    "Stratford-on-Avon": (310, 23523, 23600),
+    "Ashbury": (547, 7147, 27100),
+    "North Kingsmere": (319, 12451, 12700),
+    "Elby and Fenley": (627, 27751, 28200),
+    "Brenton": (389, 23725, 23900),
+    "Norstow-on-Lea": (310, 23523, 23600),
     "Out of county or blank": (301, None, None),
 }
 PHONE_SOURCES_2017 = {"Schools": 241, "Health services": 107, "Police": 34, "Legal services": 4}
 
+#: The configured council's authority: the trial plan's eligible schools are its schools.
+HOME_LA = load_profile().home.la_code
 DISTRICT_NAMES = [name for name, (_, population, _) in DISTRICTS_2017.items() if population]
 
 
@@ -67,7 +71,7 @@ def make_schools(rng: np.random.Generator) -> pd.DataFrame:
         {
             "school_urn": urns,
             "school_name": [f"Fixture School {index}" for index in range(SCHOOL_COUNT)],
-            "la_code": "937",
+            "la_code": HOME_LA,
             "district": [
                 DISTRICT_NAMES[index % len(DISTRICT_NAMES)] for index in range(SCHOOL_COUNT)
             ],

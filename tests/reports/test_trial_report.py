@@ -9,6 +9,8 @@ from dagster_project import settings
 from dagster_project.defs.assets.reports import trial_report
 from dagster_project.reports.trial_labels import readable
 
+from .conftest import HOME_LA
+
 REPORT_ASSET = trial_report
 PLAN = settings.PROJECT_ROOT / "config" / "trial_plan.yml"
 MARGIN = 0.9
@@ -41,7 +43,9 @@ def test_the_flow_of_schools_starts_from_the_eligible_population_with_each_exclu
     warehouse, text = report_run.warehouse, flow_text(report_run.html)
     schools = warehouse.schools
     assignment = warehouse.trial["assignment"]
-    assert f"Schools of the randomised schools' local authorities (937): {len(schools)}" in text
+    assert (
+        f"Schools of the randomised schools' local authorities ({HOME_LA}): {len(schools)}" in text
+    )
     reasons = not_randomised_reasons(schools, set(assignment["school_urn"]))
     assert reasons["Closed"] == 1
     for reason, n in reasons.items():
@@ -78,7 +82,9 @@ def test_the_flow_counts_the_plan_population_and_names_other_authorities(
         )
     html = materialise_report(trial_report)[0]
     text = flow_text(html)
-    assert f"Schools of the plan's local authorities (937): {len(warehouse.schools) - 1}" in text
+    assert (
+        f"Schools of the plan's local authorities ({HOME_LA}): {len(warehouse.schools) - 1}" in text
+    )
     assert len(other_phase) == 1 and "Phase not in the plan: 1" in text
     assert "also holds 1 schools of other local authorities" in html
 

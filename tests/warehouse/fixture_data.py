@@ -3,14 +3,26 @@
 Contacts (latest versions): 2017/18 has C1-C6, C8-C10; 2018/19 has C7, C11, C12.
 Calls K1-K7 cover 2018-09 to 2019-02, either side of the menu change on 2019-01-14.
 Schools: 100001 Abbey, 100002 Brook (converted to academy 140002 on 2018-04-01),
-100003 (neighbouring LA 331), 100006 and 100007 (sharing one number), and two dropped by
+100003 (a neighbouring LA), 100006 and 100007 (sharing one number), and two dropped by
 staging: 100004 (LA not configured) and 100005 (closed before the data window).
+
+The council is the configured profile's: its LA code and first neighbour, and five of its
+districts (A to E, none of whose contacts name E).
 """
 
 import csv
 from dataclasses import dataclass
 
-from dagster_project import settings
+from dagster_project.council import load_profile
+
+PROFILE = load_profile()
+HOME_LA, NEIGHBOUR = PROFILE.home.la_code, PROFILE.neighbours[0]
+DISTRICT_A, DISTRICT_B, DISTRICT_C, DISTRICT_D, DISTRICT_E = PROFILE.district_names[:5]
+#: District D as a case system may type it: other case, spaces for punctuation.
+TYPED_DISTRICT_D = DISTRICT_D.upper().replace("-", " ")
+#: A town (GIAS Town) and the police as referrers name them; neither is on any register.
+TOWN = "Eastfield"
+POLICE_REFERRER = "County Police"
 
 CONTACTS_2018 = "contacts/contacts_2018.csv"
 CONTACTS_2019 = "contacts/contacts_2019.csv"
@@ -29,12 +41,12 @@ class Agency:
 
 
 def seeded_agency(agency_type: str) -> Agency:
-    """The first agency of that type with a telephone in the agencies seed."""
-    with (settings.DBT_PROJECT_DIR / "seeds" / "agencies.csv").open(newline="") as handle:
+    """The first agency of that type with a telephone in the council's agency register."""
+    with load_profile().agency_register.open(newline="") as handle:
         for row in csv.DictReader(handle):
             if row["agency_type"] == agency_type and (row.get("telephone") or "").strip():
                 return Agency(row["agency_id"], row["agency_type"], row["telephone"])
-    raise LookupError(f"agencies.csv has no {agency_type} agency with a telephone")
+    raise LookupError(f"the agency register has no {agency_type} agency with a telephone")
 
 
 def digits_national(number: str) -> str:
@@ -69,8 +81,8 @@ def contacts() -> list[dict]:
             c18,
             2,
             referrer_name="Mrs A Smith (DSL) - Abbey Primary",
-            referrer_address="1 High Street, Warwick",
-            child_district="Warwick",
+            referrer_address=f"1 High Street, {TOWN}",
+            child_district=DISTRICT_A,
         ),
         # C2 was a contact, then became a referral (later record_updated_at, later file)
         _contact(
@@ -82,7 +94,7 @@ def contacts() -> list[dict]:
             c18,
             3,
             referrer_name="Brook  Secondary ",
-            child_district="Rugby",
+            child_district=DISTRICT_B,
             record_updated_at="2017-10-02 12:00",
         ),
         _contact(
@@ -94,7 +106,7 @@ def contacts() -> list[dict]:
             c19,
             2,
             referrer_name="Brook  Secondary ",
-            child_district="Rugby",
+            child_district=DISTRICT_B,
             record_updated_at="2017-10-05 09:00",
         ),
         _contact(
@@ -105,8 +117,8 @@ def contacts() -> list[dict]:
             "Strategy Discussion",
             c18,
             4,
-            referrer_name="Warwickshire Police",
-            child_district="Nuneaton and Bedworth",
+            referrer_name=POLICE_REFERRER,
+            child_district=DISTRICT_C,
         ),
         # the recorded flag (N) outranks a referral outcome
         _contact(
@@ -119,7 +131,7 @@ def contacts() -> list[dict]:
             5,
             is_referral="N",
             referrer_name="Dr Who Surgery",
-            child_district="stratford on avon",
+            child_district=TYPED_DISTRICT_D,
         ),
         _contact(
             "C5",
@@ -154,7 +166,7 @@ def contacts() -> list[dict]:
             c18,
             8,
             referrer_name="Abbey Primary",
-            child_district="Warwick",
+            child_district=DISTRICT_A,
         ),
         _contact(
             "C8",
@@ -165,7 +177,7 @@ def contacts() -> list[dict]:
             c19,
             3,
             referrer_name="Abbey Primary",
-            child_district="Warwick",
+            child_district=DISTRICT_A,
         ),
         # C9: the earlier file has the newer record_updated_at, and wins
         _contact(
@@ -177,7 +189,7 @@ def contacts() -> list[dict]:
             c18,
             9,
             referrer_name="Brook Academy",
-            child_district="Rugby",
+            child_district=DISTRICT_B,
             record_updated_at="2018-05-03 10:00",
         ),
         _contact(
@@ -189,7 +201,7 @@ def contacts() -> list[dict]:
             c19,
             4,
             referrer_name="Brook Academy",
-            child_district="Rugby",
+            child_district=DISTRICT_B,
             record_updated_at="2018-05-02 10:00",
         ),
         _contact(
@@ -200,7 +212,7 @@ def contacts() -> list[dict]:
             "Already Open Case",
             c18,
             10,
-            child_district="Rugby",
+            child_district=DISTRICT_B,
         ),
         _contact(
             "C7",
@@ -211,7 +223,7 @@ def contacts() -> list[dict]:
             c19,
             5,
             referrer_name="Abbey   Primary",
-            child_district="Warwick",
+            child_district=DISTRICT_A,
             call_reference="K3",
         ),
         _contact(
@@ -223,7 +235,7 @@ def contacts() -> list[dict]:
             c19,
             6,
             referrer_name="Orbit Housing",
-            child_district="Rugby",
+            child_district=DISTRICT_B,
         ),
         # C12 twice in one file, no record_updated_at: the later row wins
         _contact(
@@ -317,69 +329,69 @@ def schools() -> list[dict]:
         _school(
             100001,
             "Abbey Primary School",
-            "937",
+            HOME_LA,
             r18,
             2,
             number_of_pupils=150,
             percentage_fsm=12.5,
-            district="Warwick",
+            district=DISTRICT_A,
             telephone_num="01926 111111",
         ),
         _school(
             100002,
             "Brook Secondary School",
-            "937",
+            HOME_LA,
             r18,
             3,
             number_of_pupils=800,
             percentage_fsm=20.0,
-            district="Rugby",
+            district=DISTRICT_B,
             telephone_num="01788 222222",
         ),
         _school(
             100003,
-            "Coventry Road School",
-            "331",
+            "Station Road School",
+            NEIGHBOUR.la_code,
             r18,
             4,
             number_of_pupils=300,
             percentage_fsm=30.0,
-            district="Coventry",
+            district=NEIGHBOUR.la_name,
             telephone_num="+44 (0)24 7633 3333",
         ),
         _school(100004, "Far Away School", "999", r18, 5, number_of_pupils=100),
         _school(
-            100005, "Long Closed School", "937", r18, 6, status="Closed", close_date="2010-07-31"
+            100005, "Long Closed School", HOME_LA, r18, 6, status="Closed", close_date="2010-07-31"
         ),
         _school(
             100001,
             "Abbey Primary School",
-            "937",
+            HOME_LA,
             r19,
             2,
             number_of_pupils=160,
             percentage_fsm=12.5,
-            district="Warwick",
+            district=DISTRICT_A,
             telephone_num="01926 111111",
-            extra_columns='{"Town": " Warwick ", "Street": "Abbey Road"}',
+            extra_columns=f'{{"Town": " {TOWN} ", "Street": "Abbey Road"}}',
         ),
         _school(
             100002,
             "Brook Secondary School",
-            "937",
+            HOME_LA,
             r19,
             3,
             status="Closed",
             close_date="2018-03-31",
             number_of_pupils=800,
             percentage_fsm=20.0,
-            district="Rugby",
+            district=DISTRICT_B,
             telephone_num="01788 222222",
         ),
         _school(
             140002,
             "Brook Academy",
-            "937",
+            HOME_LA,
             r19,
             4,
             extra_columns='{"Town": ""}',
@@ -387,27 +399,27 @@ def schools() -> list[dict]:
             establishment_type="Academy converter",
             number_of_pupils=900,
             percentage_fsm=30.0,
-            district="Rugby",
+            district=DISTRICT_B,
             telephone_num="+44 1788 222222",
         ),
         _school(
             100006,
             "New Free School",
-            "937",
+            HOME_LA,
             r19,
             5,
-            district="Warwick",
+            district=DISTRICT_A,
             telephone_num="01926 777777",
         ),
         _school(
             100007,
             "Shared Office School",
-            "937",
+            HOME_LA,
             r19,
             6,
             number_of_pupils=250,
             percentage_fsm=5.0,
-            district="Warwick",
+            district=DISTRICT_A,
             telephone_num="01926777777",
         ),
     ]
@@ -455,7 +467,7 @@ def agency_matches(police: Agency) -> list[dict]:
         _match("mrs a smith (dsl) - abbey primary", "Schools", "exact", "SCH100001", 100001, 100),
         # matched to the predecessor URN: the warehouse moves it to the academy
         _match("brook secondary", "Schools", "fuzzy", "SCH100002", 100002, 91),
-        _match("warwickshire police", "Police", "exact", police.agency_id, None, 100),
+        _match(POLICE_REFERRER.lower(), "Police", "exact", police.agency_id, None, 100),
         _match("dr who surgery", "Health services", "unmatched"),
         _match("abbey primary", "Schools", "override", "SCH100001", 100001),
         _match("brook academy", "Schools", "exact", "SCH140002", 140002, 100),

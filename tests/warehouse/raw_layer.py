@@ -14,6 +14,8 @@ from dagster_project.ingest.audit import record_file
 from dagster_project.ingest.load_ids import next_load_id
 from dagster_project.ingest.raw_tables import ensure_tables
 from dagster_project.ingest.resend import INCREMENT, RESENT_KINDS
+from dagster_project.council import load_profile
+from dagster_project.council_tables import write_council_tables
 from dagster_project.matching.referrer_keys import referrer_key, write_contact_referrers
 
 #: The pseudonymisation key these tables are hashed with.
@@ -104,8 +106,9 @@ TABLES = {
 
 
 def write_tables(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
-    """Create every raw and matching table and the audit tables ingestion makes, and insert
-    the given rows (missing columns null).
+    """Create every raw and matching table and the audit tables ingestion makes, insert
+    the given rows (missing columns null), and write the council tables of the configured
+    council profile, as its asset does.
 
     Raw rows carry their provenance: ``source_file`` and ``source_row`` must be given.
     """
@@ -115,6 +118,7 @@ def write_tables(database: Path, rows_by_table: dict[str, list[dict]]) -> None:
         for table, columns in TABLES.items():
             connection.execute(f"create or replace table {table} ({columns})")
         ensure_tables(connection)
+        write_council_tables(connection, load_profile())
     append_rows(database, rows_by_table)
 
 

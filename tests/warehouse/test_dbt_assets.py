@@ -40,7 +40,7 @@ def _keys(assets_def) -> set[str]:
 
 def test_models_keyed_by_name_and_split_around_matching():
     assert _keys(dbt_staging_models) >= BEFORE_MATCHING
-    assert {"cin_referral_sources", "agencies", "agency_match_overrides"} <= _keys(
+    assert {"cin_referral_sources", "stg_reference__districts", "agency_match_overrides"} <= _keys(
         dbt_staging_models
     )
     assert _keys(dbt_mart_models) >= AFTER_MATCHING
@@ -74,7 +74,7 @@ def test_groups():
         **{k.to_user_string(): g for k, g in dbt_mart_models.group_names_by_key.items()},
     }
     assert {groups[name] for name in BEFORE_MATCHING} == {"staging"}
-    assert groups["agencies"] == "staging"
+    assert groups["cin_referral_sources"] == "staging"
     assert {groups[name] for name in AFTER_MATCHING} == {"marts"}
 
 

@@ -75,7 +75,7 @@ def _night(warehouse: Path) -> None:
                     "NFA",
                     NEW_CONTACTS,
                     3,
-                    referrer_name="Warwickshire Constabulary",
+                    referrer_name="County Constabulary",
                     **new_night,
                 ),
                 # a later version of a first-build contact, in a file stamped before that build
@@ -100,7 +100,7 @@ def _night(warehouse: Path) -> None:
                     "NFA",
                     SNAPSHOT,
                     2,
-                    referrer_name="Warwickshire Constabulary",
+                    referrer_name="County Constabulary",
                     resend_mode="snapshot",
                     loaded_at="2019-09-01 02:00:00",
                     source_sha256="7" * 64,
@@ -130,7 +130,7 @@ def _night(warehouse: Path) -> None:
             ],
             "matching.agency_matches": [
                 fixture_data._match(
-                    "warwickshire constabulary",
+                    "county constabulary",
                     "Police",
                     "fuzzy",
                     fixture_data.seeded_agency("Police").agency_id,

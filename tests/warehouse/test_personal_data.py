@@ -21,7 +21,7 @@ def test_no_model_holds_referrer_free_text(good):
     typed = [name for (name,) in good.query("select distinct referrer_name from raw.contacts")]
     # a name typed exactly as the register spells it may appear, as the register's
     register = good.query(
-        "select lower(agency_name) from reference.agencies "
+        "select lower(agency_name) from council.agencies "
         "union select lower(establishment_name) from raw.schools"
     )
     names = {re.sub(r"\s+", " ", name).strip().lower() for name in typed if name}

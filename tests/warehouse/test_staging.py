@@ -4,6 +4,7 @@ import duckdb
 
 from dagster_project.matching.referrer_keys import read_referrer_names
 
+from . import fixture_data
 from .raw_layer import TEST_KEY
 
 
@@ -79,7 +80,7 @@ def test_calendar_columns(good):
 
 def test_child_district_spelt_as_the_population_seed(good):
     districts = _contacts(good, "child_district")
-    assert districts["C4"] == ("Stratford-on-Avon",)  # typed 'stratford on avon'
+    assert districts["C4"] == (fixture_data.DISTRICT_D,)  # typed otherwise
     assert districts["C5"] == ("Out of County",)
     assert districts["C6"] == (None,)  # blank
 
@@ -94,7 +95,7 @@ def test_referrer_names_of_agency_contacts(good):
     assert set(by_key) == {
         ("mrs a smith (dsl) - abbey primary", "Schools"),
         ("brook secondary", "Schools"),
-        ("warwickshire police", "Police"),
+        (fixture_data.POLICE_REFERRER.lower(), "Police"),
         ("dr who surgery", "Health services"),
         ("pigeon fanciers club", "Unknown"),
         ("abbey primary", "Schools"),
@@ -124,7 +125,7 @@ def test_schools_of_configured_authorities_in_the_data_window(good):
 
 def test_school_town_is_read_from_the_register_extras(good):
     towns = dict(good.query("select urn, town from staging.stg_gias__schools"))
-    assert towns[100001] == "Warwick"  # ' Warwick ' in the latest register's Town column
+    assert towns[100001] == fixture_data.TOWN  # padded in the latest register's Town column
     assert towns[140002] is None  # a blank Town
     assert towns[100006] is None  # no Town column at all
 

@@ -8,7 +8,7 @@ with years as (
 
 populations as (
     select district, population_0_17, ons_population_0_17
-    from {{ ref('district_populations') }}
+    from {{ ref('stg_reference__districts') }}
 ),
 
 districts as (

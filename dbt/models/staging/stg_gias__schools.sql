@@ -43,7 +43,7 @@ schools as (
             ~ "json_extract_string(latest.extra_columns, '$.TOWN'))") }} as town,
         latest.source_file
     from latest
-    inner join {{ ref('local_authorities') }} as authorities
+    inner join {{ source('council', 'local_authorities') }} as authorities
         on trim(latest.la_code) = authorities.la_code
     cross join data_window
     where latest.close_date is null

@@ -30,7 +30,7 @@ coded as (
     from typed
     left join {{ ref('cin_referral_sources') }} as by_code
         on typed.leading_cin_code = by_code.cin_code
-    left join {{ ref('referrer_type_aliases') }} as aliases
+    left join {{ ref('stg_reference__referrer_type_aliases') }} as aliases
         on typed.referrer_type_key = aliases.alias_key
 )
 
@@ -76,5 +76,5 @@ left join {{ ref('cin_referral_sources') }} as sources
     on coded.cin_code = sources.cin_code
 left join {{ ref('contact_outcomes') }} as outcomes
     on coded.outcome_key = outcomes.outcome_key
-left join {{ ref('district_populations') }} as districts
+left join {{ source('council', 'districts') }} as districts
     on {{ lookup_key('coded.child_district') }} = {{ lookup_key('districts.district') }}

@@ -1,4 +1,4 @@
--- The register of non-school agencies, with telephone numbers normalised for attribution.
+-- The council's register of non-school agencies, telephone numbers normalised for attribution.
 select
     trim(agency_id) as agency_id,
     trim(agency_name) as agency_name,
@@ -7,4 +7,4 @@ select
     {{ clean_text('aliases') }} as aliases,
     {{ normalise_phone('telephone') }} as telephone_number,
     {{ clean_text('district') }} as district
-from {{ ref('agencies') }}
+from {{ source('council', 'agencies') }}
