@@ -26,6 +26,7 @@ DAMAGE = re.compile(
     r"not a valid DuckDB database file|Could not read enough bytes|Corrupt database file",
     re.IGNORECASE,
 )
+_NAMED_FILE = re.compile(r'file "([^"]+)"')
 #: How SQLite (Dagster's run history) and DuckDB say a write found no room.
 NO_ROOM = re.compile(
     r"database or disk is full|disk I/O error|No space left on device|File too large",
@@ -47,9 +48,14 @@ def is_lock_conflict(error: BaseException) -> bool:
     return bool(LOCK_CONFLICT.search(str(error)))
 
 
-def is_damage(error: BaseException) -> bool:
-    """Whether ``error`` (from DuckDB) says the database file is damaged."""
-    return isinstance(error, duckdb.Error) and bool(DAMAGE.search(str(error)))
+def is_damage(error: BaseException, path: Path) -> bool:
+    """Whether ``error`` says the DuckDB file at ``path`` is damaged (an error naming another
+    file, such as a landing file cut short while read, is not about the warehouse)."""
+    text = str(error)
+    if not isinstance(error, duckdb.Error) or not DAMAGE.search(text):
+        return False
+    named = _NAMED_FILE.findall(text)
+    return not named or str(path) in named
 
 
 def _no_room(error: BaseException) -> bool:
@@ -108,5 +114,5 @@ def check_warehouse_opens(path: Path) -> None:
     try:
         duckdb.connect(str(path), read_only=True).close()
     except duckdb.Error as error:
-        if is_damage(error):
+        if is_damage(error, path):
             raise DamagedWarehouse(path, error) from error

@@ -80,13 +80,13 @@ class WarehouseResource(DuckDBResource):
                 max_retries=LOCK_RETRIES, seconds_to_wait=LOCK_RETRY_SECONDS
             ) from error
         except duckdb.Error as error:
-            if is_damage(error):
+            if is_damage(error, path):
                 raise DamagedWarehouse(path, error) from error
             raise
         try:
             yield conn
         except duckdb.Error as error:
-            if is_damage(error):
+            if is_damage(error, path):
                 raise DamagedWarehouse(path, error) from error
             raise
         finally:

@@ -5,7 +5,8 @@ landing folder (one whole night, shared by the module):
   whole, never half;
 - the data folder's disk filling up while dbt builds ends the run in one error line that
   says what to do, and the published file stays as it was;
-- a warehouse file cut short fails at once, naming the file and how to rebuild it.
+- a warehouse file cut short fails at once, naming the file and how to rebuild it (and a
+  step that meets a damaged file fails at once too, where a lock conflict is retried).
 """
 
 import os
@@ -21,9 +22,16 @@ import duckdb
 import pytest
 
 from dagster_project import settings
+from dagster_project.defs.resources import WarehouseResource
 from dagster_project.landing_settle import QUIET_SECONDS_ENV
 from dagster_project.publishing import publish_warehouse
-from dagster_project.storage_faults import DAMAGED_SECTION, DISK_FULL_SECTION, RUNBOOK
+from dagster_project.storage_faults import (
+    DAMAGED_SECTION,
+    DISK_FULL_SECTION,
+    RUNBOOK,
+    DamagedWarehouse,
+    is_damage,
+)
 from tests.ops import small_landing
 
 MASH = str(Path(sys.executable).parent / "mash")
@@ -239,3 +247,36 @@ def test_a_damaged_warehouse_fails_at_once_with_how_to_rebuild_it(grown_night, t
     assert error.startswith(f"Error: The warehouse {warehouse} is damaged")
     assert f"mv {warehouse} {warehouse}.damaged" in error
     assert f'{RUNBOOK}, "{DAMAGED_SECTION}"' in error
+
+
+def _damaged_copy(tmp_path: Path) -> Path:
+    """A warehouse file whose header block was overwritten."""
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("CREATE TABLE t AS SELECT range AS n FROM range(1000)")
+    with path.open("r+b") as handle:
+        handle.seek(0)
+        handle.write(bytes(4096))
+    return path
+
+
+def test_a_step_meets_a_damaged_warehouse_without_retrying(tmp_path):
+    path = _damaged_copy(tmp_path)
+    resource = WarehouseResource(database=str(path))
+
+    started = time.monotonic()
+    with (
+        pytest.raises(DamagedWarehouse, match="move it aside") as raised,
+        resource.get_connection(),
+    ):
+        pass
+
+    assert time.monotonic() - started < DAMAGE_REPORTED_WITHIN_SECONDS
+    assert is_damage(raised.value.__cause__, path)
+    assert not is_damage(raised.value.__cause__, tmp_path / "landing.csv")
+
+
+def test_the_runbook_has_the_sections_the_errors_name():
+    runbook = (settings.PROJECT_ROOT / RUNBOOK).read_text(encoding="utf-8")
+    for section in (DISK_FULL_SECTION, DAMAGED_SECTION):
+        assert f"\n## {section}\n" in runbook
