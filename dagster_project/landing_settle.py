@@ -17,6 +17,7 @@ import duckdb
 
 from dagster_project.ingest.audit import file_sha256
 from dagster_project.night_inputs import landing_snapshot
+from dagster_project.storage_faults import DamagedWarehouse, is_damage
 from dagster_project.warehouse import connect_read_only, table_exists
 
 QUIET_SECONDS_ENV = "MASH_LANDING_QUIET_SECONDS"
@@ -35,7 +36,9 @@ class WarehouseBusy(Exception):
 
 
 def already_loaded(warehouse: Path, landing_dir: Path, names: Iterable[str]) -> set[str]:
-    """The landing files among ``names`` whose bytes audit.loaded_files records as loaded."""
+    """The landing files among ``names`` whose bytes audit.loaded_files records as loaded;
+    ``WarehouseBusy`` while another process writes the warehouse, ``DamagedWarehouse`` if
+    it cannot be read."""
     names = list(names)
     if not names or not warehouse.is_file():
         return set()
@@ -49,8 +52,12 @@ def already_loaded(warehouse: Path, landing_dir: Path, names: Iterable[str]) -> 
                     "select distinct sha256 from audit.loaded_files where status = 'loaded'"
                 ).fetchall()
             }
-    except duckdb.IOException as error:
-        raise WarehouseBusy(str(error)) from error
+    except duckdb.Error as error:
+        if is_damage(error, warehouse):
+            raise DamagedWarehouse(warehouse, error) from error
+        if isinstance(error, duckdb.IOException):
+            raise WarehouseBusy(str(error)) from error
+        raise
     return {name for name in names if file_sha256(landing_dir / name) in loaded}
 
 

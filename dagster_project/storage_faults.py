@@ -74,11 +74,10 @@ class DamagedWarehouse(RuntimeError):
 
     def __init__(self, path: Path, error: BaseException):
         super().__init__(
-            f"The warehouse {path} is damaged and cannot be read ({_first_line(error)}). Nothing "
-            f"was changed. Rebuild it from the landing files: move it aside (mv {path} "
+            f"The warehouse {path} is damaged and cannot be read ({_first_line(error)}). "
+            f"Rebuild it from the landing files: move it aside (mv {path} "
             f'{path}.damaged) and run `mash run` ({RUNBOOK}, "{DAMAGED_SECTION}").'
         )
-        self.path = path
 
 
 class DiskFull(RuntimeError):

@@ -67,30 +67,30 @@ class WarehouseResource(DuckDBResource):
                 raise _WarehouseLocked(str(error)) from error
             raise
 
+    def _connect_waiting_for_lock(self) -> duckdb.DuckDBPyConnection:
+        # As DuckDBResource connects, but retrying a lock conflict alone: its backoff retried
+        # every IO error, a damaged file's for minutes.
+        try:
+            return backoff(fn=self._connect, retry_on=(_WarehouseLocked,), max_retries=10)
+        except _WarehouseLocked as error:
+            raise dg.RetryRequested(
+                max_retries=LOCK_RETRIES, seconds_to_wait=LOCK_RETRY_SECONDS
+            ) from error
+
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         path = Path(self.database)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            # As DuckDBResource does, but retrying a lock conflict alone: its backoff retried
-            # every IO error, a damaged file's for minutes.
-            conn = backoff(fn=self._connect, retry_on=(_WarehouseLocked,), max_retries=10)
-        except _WarehouseLocked as error:
-            raise dg.RetryRequested(
-                max_retries=LOCK_RETRIES, seconds_to_wait=LOCK_RETRY_SECONDS
-            ) from error
+            conn = self._connect_waiting_for_lock()
+            try:
+                yield conn
+            finally:
+                conn.close()
         except duckdb.Error as error:
             if is_damage(error, path):
                 raise DamagedWarehouse(path, error) from error
             raise
-        try:
-            yield conn
-        except duckdb.Error as error:
-            if is_damage(error, path):
-                raise DamagedWarehouse(path, error) from error
-            raise
-        finally:
-            conn.close()
 
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"

@@ -5,8 +5,10 @@ landing folder (one whole night, shared by the module):
   whole, never half;
 - the data folder's disk filling up while dbt builds ends the run in one error line that
   says what to do, and the published file stays as it was;
-- a warehouse file cut short fails at once, naming the file and how to rebuild it (and a
-  step that meets a damaged file fails at once too, where a lock conflict is retried).
+- a warehouse file cut short fails at once, naming the file and how to rebuild it.
+
+A step and the landing sensor that meet a damaged file say the same, at once (a lock
+conflict alone is retried), and the runbook has the sections the errors name.
 """
 
 import os
@@ -23,6 +25,7 @@ import pytest
 
 from dagster_project import settings
 from dagster_project.defs.resources import WarehouseResource
+from dagster_project.defs.sensors import evaluate_landing
 from dagster_project.landing_settle import QUIET_SECONDS_ENV
 from dagster_project.publishing import publish_warehouse
 from dagster_project.storage_faults import (
@@ -274,6 +277,15 @@ def test_a_step_meets_a_damaged_warehouse_without_retrying(tmp_path):
     assert time.monotonic() - started < DAMAGE_REPORTED_WITHIN_SECONDS
     assert is_damage(raised.value.__cause__, path)
     assert not is_damage(raised.value.__cause__, tmp_path / "landing.csv")
+
+
+def test_the_landing_sensor_names_a_damaged_warehouse(tmp_path):
+    path = _damaged_copy(tmp_path)
+    landing = tmp_path / "landing"
+    small_landing.write_landing(landing, small_landing.landing_files())
+
+    with pytest.raises(DamagedWarehouse, match=f"The warehouse {path} is damaged"):
+        evaluate_landing(None, landing, path, time.time(), QUIET_SECONDS)
 
 
 def test_the_runbook_has_the_sections_the_errors_name():
