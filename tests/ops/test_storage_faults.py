@@ -34,6 +34,7 @@ from dagster_project.storage_faults import (
     RUNBOOK,
     DamagedWarehouse,
     is_damage,
+    is_lock_conflict,
 )
 from tests.ops import small_landing
 
@@ -277,6 +278,34 @@ def test_a_step_meets_a_damaged_warehouse_without_retrying(tmp_path):
     assert time.monotonic() - started < DAMAGE_REPORTED_WITHIN_SECONDS
     assert is_damage(raised.value.__cause__, path)
     assert not is_damage(raised.value.__cause__, tmp_path / "landing.csv")
+
+
+#: Holds the warehouse argv[1] open for writing until its stdin closes.
+HOLDER = """
+import sys, duckdb
+conn = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_lock_conflict_is_told_apart_from_damage(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(path)).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "holding\n"
+        with pytest.raises(duckdb.IOException) as raised:
+            duckdb.connect(str(path))
+    finally:
+        holder.communicate(timeout=60)
+    assert is_lock_conflict(raised.value)
+    assert not is_damage(raised.value, path)
 
 
 def test_the_landing_sensor_names_a_damaged_warehouse(tmp_path):
