@@ -76,18 +76,12 @@ def unsettled(pending: Snapshot, previous: Snapshot | None, now: float, quiet: f
     return None
 
 
-def wait_until_settled(
-    landing_dir: Path,
-    warehouse: Path,
-    echo: Callable[[str], None],
-    clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], None] = time.sleep,
-) -> None:
+def wait_until_settled(landing_dir: Path, warehouse: Path, echo: Callable[[str], None]) -> None:
     """Return once every landing file not yet loaded has settled, saying why it waits."""
     quiet = quiet_seconds()
     previous: Snapshot = {}
     while True:
-        now = clock()
+        now = time.time()
         # Files left alone for the quiet period, and not pending before, have settled
         # whether loaded or not: only the others are read to see if they were loaded.
         recent = {
@@ -105,4 +99,4 @@ def wait_until_settled(
             return
         echo(f"Waiting for new landing files to settle ({', '.join(sorted(pending))}): {reason}.")
         previous = pending
-        sleep(min(quiet, max(1.0, quiet - (now - _newest_write(pending)))))
+        time.sleep(min(quiet, max(1.0, quiet - (now - _newest_write(pending)))))
