@@ -1,9 +1,10 @@
 """Scratch folders for work on copies of personal data, kept inside the data folder.
 
 ``mash rotate-key`` copies the landing files (raw child ids, phone numbers, referrer names)
-and ingests them into a scratch warehouse. That scratch space lives in
-``$MASH_DATA_DIR/scratch/``, mode 0700, never in the system's temporary folder: a process
-killed mid-way leaves its copies where the data already is, and the next start removes them.
+and ingests them into a scratch warehouse; ingestion writes a UTF-8 copy of a workbook or a
+Windows-1252 file to read it. That scratch space lives in ``$MASH_DATA_DIR/scratch/``, mode
+0700, never in the system's temporary folder: a process killed mid-way leaves its copies
+where the data already is, and the next ``mash run`` or ``mash rotate-key`` removes them.
 
 A folder's owner holds an exclusive lock on it (``flock``) while it works; the kernel drops
 the lock when the process ends, however it ends. ``sweep_scratch`` removes every folder
