@@ -13,6 +13,12 @@ import click
 from dagster_project import settings
 from dagster_project.analyst import query, shell
 from dagster_project.key_rotation import rotate_key_command
+from dagster_project.storage_faults import (
+    DamagedWarehouse,
+    DiskFull,
+    check_warehouse_opens,
+    is_disk_full,
+)
 from dagster_project.trial.commands import trial_commands
 
 COMMANDS_GROUP = "mash.commands"
@@ -29,7 +35,24 @@ def _plugins(group: str) -> list[click.Command]:
     ]
 
 
-@click.group()
+class _MashGroup(click.Group):
+    """A damaged warehouse and a full disk end a command with
+    their message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DamagedWarehouse as error:
+            raise click.ClickException(str(error)) from error
+        except click.ClickException:
+            raise
+        except Exception as error:
+            if is_disk_full(error):
+                raise click.ClickException(str(DiskFull(error))) from error
+            raise
+
+
+@click.group(cls=_MashGroup)
 def main() -> None:
     """MASH demand data platform."""
 
@@ -47,13 +70,16 @@ def materialize() -> None:
 @click.pass_context
 def run(context: click.Context, **empty_landing_options) -> None:
     """Load the landing folder and build everything; on a fresh install with an empty landing
-    folder, first play a simulated trial on demo extracts."""
+    folder, first play a simulated trial on demo extracts. New landing files are waited for
+    until they have settled, as the landing sensor does."""
+    from dagster_project.landing_settle import wait_until_settled
     from dagster_project.pipeline import (
         landing_is_empty,
         refresh_if_changed,
         warehouse_has_loaded_files,
     )
 
+    check_warehouse_opens(settings.warehouse_path())
     if landing_is_empty() and not warehouse_has_loaded_files():
         if EMPTY_LANDING is None:
             raise click.ClickException(
@@ -63,6 +89,7 @@ def run(context: click.Context, **empty_landing_options) -> None:
             )
         context.invoke(EMPTY_LANDING, **empty_landing_options)
         return
+    wait_until_settled(settings.landing_dir(), settings.warehouse_path(), click.echo)
     if not refresh_if_changed(click.echo):
         raise click.ClickException("The run failed; see the lines above.")
 

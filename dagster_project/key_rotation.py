@@ -4,15 +4,16 @@ raw holds only pseudonyms, never the ids and numbers they were made from, so the
 pseudonyms are made from the landing files themselves: every file audit.loaded_files
 records as loaded (of a kind with personal columns) is read again from the landing folder,
 its bytes verified against the recorded sha256, and ingested with the new key into a
-scratch warehouse outside the data folder. Each raw row takes the new pseudonym of the row
-with the same file, line and record id. Nothing changes unless every row gets one.
-The old key is not needed, so a lost key can be replaced too.
+scratch warehouse. The copies and the scratch warehouse live in a private scratch folder
+inside the data folder (``dagster_project/scratch.py``), removed when the rotation ends and,
+if it was killed, at the next start of ``mash rotate-key`` or ``mash run``. Each raw row
+takes the new pseudonym of the row with the same file, line and record id. Nothing changes
+unless every row gets one. The old key is not needed, so a lost key can be replaced too.
 """
 
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from dagster_project.pseudonymise import (
     read_key_file,
     write_new_key_file,
 )
+from dagster_project.scratch import scratch_space, sweep_scratch
 from dagster_project.warehouse import (
     MissingWarehouse,
     qualified,
@@ -167,10 +169,10 @@ def rotate_key(warehouse: Path, new_key_file: Path, log: logging.Logger) -> Rota
         if not table_exists(conn, "audit.loaded_files"):
             raise RotationError(f"{warehouse} has no audit.loaded_files: nothing was loaded.")
         files = _loaded_files(conn)
-        with tempfile.TemporaryDirectory(prefix="mash-rotate-key-") as scratch_dir:
-            scratch_landing = Path(scratch_dir) / "landing"
+        with scratch_space(prefix="rotate-key-") as scratch_dir:
+            scratch_landing = scratch_dir / "landing"
             _copy_verified_files(files, settings.landing_dir(), scratch_landing)
-            scratch_data = Path(scratch_dir) / "data"
+            scratch_data = scratch_dir / "data"
             scratch_data.mkdir()
             scratch = _ingest_with_key(scratch_landing, scratch_data, new_key_file, log)
             conn.execute(f"ATTACH {sql_string(str(scratch))} AS rotation (READ_ONLY)")
@@ -216,6 +218,8 @@ def rotate_key_command(new_key_file: Path) -> None:
     # The scratch ingestion would repeat every warning the original loads gave.
     log = logging.getLogger("mash.rotate_key")
     log.setLevel(logging.ERROR)
+    for name in sweep_scratch():
+        click.echo(f"Removed the scratch folder {name} a killed rotation left.")
     try:
         if not new_key_file.exists():
             write_new_key_file(new_key_file)

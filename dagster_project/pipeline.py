@@ -10,6 +10,7 @@ from dagster import DagsterInstance
 
 from dagster_project import night_inputs, settings
 from dagster_project.instance import data_folder_instance, release_dead_runs, this_process_tags
+from dagster_project.scratch import sweep_scratch
 from dagster_project.warehouse import connect_read_only, table_exists
 
 
@@ -45,6 +46,8 @@ def materialize_all(
             return materialize_all(own_instance, tags, talk)
     for run_id in release_dead_runs(instance):
         print(f"Released the writer slots of run {run_id}, whose process had died.", flush=True)
+    for name in sweep_scratch():
+        print(f"Removed the scratch folder {name} a killed process left.", flush=True)
     tags = {**(tags or {}), **this_process_tags()}
     if talk:
         print(f"Refreshing {settings.warehouse_path()} from {settings.landing_dir()}", flush=True)

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster._utils.backoff import backoff
 from dagster._utils.env import environ
 from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject
 from dagster_dbt.compat import DBT_PYTHON_VERSION
 from dagster_duckdb import DuckDBResource
 
 from dagster_project import settings
+from dagster_project.storage_faults import DamagedWarehouse, is_damage, is_lock_conflict
 from dagster_project.warehouse import WAREHOUSE_CONFIG
 
 #: dbt from the same virtualenv, whether or not it is on PATH.
@@ -47,23 +49,48 @@ LOCK_RETRIES = 3
 LOCK_RETRY_SECONDS = 30
 
 
+class _WarehouseLocked(Exception):
+    """Another process holds the warehouse file."""
+
+
 class WarehouseResource(DuckDBResource):
     """The warehouse; a step that finds the file locked by another process is retried later,
-    the one transient failure worth retrying (data errors fail at once). The first step to
-    open it makes the data folder."""
+    the one transient failure worth retrying. A damaged file fails the step at once, saying
+    how to rebuild it; data errors fail at once too. The first step to open it makes the
+    data folder."""
 
-    @contextmanager
-    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+    def _connect(self) -> duckdb.DuckDBPyConnection:
         try:
-            with super().get_connection() as conn:
-                yield conn
-        except duckdb.IOException as error:
-            if "could not set lock" not in str(error).lower():
-                raise
+            return duckdb.connect(self.database, config=self.connection_config)
+        except duckdb.Error as error:
+            if is_lock_conflict(error):
+                raise _WarehouseLocked(str(error)) from error
+            raise
+
+    def _connect_waiting_for_lock(self) -> duckdb.DuckDBPyConnection:
+        # As DuckDBResource connects, but retrying a lock conflict alone: its backoff retried
+        # every IO error, a damaged file's for minutes.
+        try:
+            return backoff(fn=self._connect, retry_on=(_WarehouseLocked,), max_retries=10)
+        except _WarehouseLocked as error:
             raise dg.RetryRequested(
                 max_retries=LOCK_RETRIES, seconds_to_wait=LOCK_RETRY_SECONDS
             ) from error
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        path = Path(self.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = self._connect_waiting_for_lock()
+            try:
+                yield conn
+            finally:
+                conn.close()
+        except duckdb.Error as error:
+            if is_damage(error, path):
+                raise DamagedWarehouse(path, error) from error
+            raise
 
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"

@@ -4,18 +4,17 @@ The cursor remembers every landing file already handed to a run by (name, size, 
 file the cursor does not know is compared with the warehouse: when its bytes (sha256) are in
 ``audit.loaded_files`` as loaded, a run (``mash run``, or one from before the cursor was
 lost) has it already and it counts as seen. The remaining new or changed files are held as
-*pending* until the batch has settled: no pending file changed since the previous evaluation
-and the newest was last written at least ``LANDING_QUIET_SECONDS`` ago. A batch copied in
+*pending* until the batch has settled by the rule ``mash run`` waits for too
+(``dagster_project/landing_settle.py``): no pending file changed since the previous
+evaluation and the newest was last written at least the quiet period ago. A batch copied in
 over a few minutes therefore makes one run, and a half-copied file is never loaded.
 """
 
 import hashlib
 import json
 import time
-from collections.abc import Iterable
 from pathlib import Path
 
-import duckdb
 from dagster import (
     DefaultSensorStatus,
     RunRequest,
@@ -27,14 +26,18 @@ from dagster import (
 
 from dagster_project import settings
 from dagster_project.defs.jobs import refresh_warehouse_job
-from dagster_project.ingest.audit import file_sha256, standing_versions
+from dagster_project.landing_settle import (
+    LANDING_QUIET_SECONDS,
+    QUIET_SECONDS_ENV,
+    Snapshot,
+    WarehouseBusy,
+    already_loaded,
+    quiet_seconds,
+    unsettled,
+)
 from dagster_project.night_inputs import FINGERPRINT_TAG, fingerprint, landing_snapshot
-from dagster_project.warehouse import connect_read_only, table_exists
 
 LANDING_SENSOR_NAME = "landing_files"
-LANDING_QUIET_SECONDS = 60
-#: {"contacts/file.csv": (size, mtime_ns)}
-Snapshot = dict[str, tuple[int, int]]
 
 
 def _read_cursor(cursor: str | None) -> tuple[Snapshot, Snapshot]:
@@ -54,31 +57,6 @@ def _write_cursor(seen: Snapshot, pending: Snapshot) -> str:
 
 def _batch_key(batch: Snapshot) -> str:
     return hashlib.sha256(json.dumps(batch, sort_keys=True).encode()).hexdigest()[:32]
-
-
-class WarehouseBusy(Exception):
-    """Another process holds the warehouse for writing."""
-
-
-def already_loaded(warehouse: Path, landing_dir: Path, names: Iterable[str]) -> set[str]:
-    """The landing files among ``names`` whose bytes audit.loaded_files records as loaded."""
-    names = list(names)
-    if not names or not warehouse.is_file():
-        return set()
-    try:
-        with connect_read_only(warehouse) as conn:
-            if not table_exists(conn, "audit.loaded_files"):
-                return set()
-            loaded = {
-                sha256
-                for (sha256,) in conn.execute(
-                    "select distinct sha256 from audit.loaded_files "
-                    f"where {standing_versions(conn)}"
-                ).fetchall()
-            }
-    except duckdb.IOException as error:
-        raise WarehouseBusy(str(error)) from error
-    return {name for name in names if file_sha256(landing_dir / name) in loaded}
 
 
 def evaluate_landing(
@@ -105,13 +83,8 @@ def evaluate_landing(
             skip_reason=SkipReason(f"No new files in {landing_dir}."),
             cursor=_write_cursor(seen, {}),
         )
-    newest_write = max(mtime for _, mtime in pending.values()) / 1e9
-    quiet_for = now - newest_write
-    if quiet_for < quiet_seconds:
-        wait = f"last written {max(quiet_for, 0):.0f}s ago, need {quiet_seconds:.0f}s of quiet"
-    elif pending != previous_pending:
-        wait = "a run starts at the next check if none of them has changed by then"
-    else:
+    wait = unsettled(pending, previous_pending, now, quiet_seconds)
+    if wait is None:
         run_request = RunRequest(
             run_key=f"landing-{_batch_key(pending)}",
             tags={
@@ -134,7 +107,8 @@ def evaluate_landing(
     default_status=DefaultSensorStatus.RUNNING,
     description=(
         "Starts a refresh when new files land in landing/contacts, landing/calls or "
-        f"landing/schools, once no new file has changed for {LANDING_QUIET_SECONDS}s."
+        "landing/schools, once no new file has changed for the quiet period "
+        f"({QUIET_SECONDS_ENV}, default {LANDING_QUIET_SECONDS}s)."
     ),
 )
 def landing_files(context: SensorEvaluationContext) -> SensorResult:
@@ -143,7 +117,7 @@ def landing_files(context: SensorEvaluationContext) -> SensorResult:
         settings.landing_dir(),
         settings.warehouse_path(),
         time.time(),
-        LANDING_QUIET_SECONDS,
+        quiet_seconds(),
     )
 
 

@@ -1,7 +1,15 @@
 """The audit trail of landing files: loaded_files, rejected_rows, quarantined_files and
-withdrawn_files."""
+withdrawn_files.
+
+A file refused whole leaves the landing folder for ``quarantine/<kind>/`` with a reason file
+beside it (``quarantine_records``). A warehouse rebuilt from the landing files (after a
+damaged one was moved aside) would forget every refused file, none being in the landing
+folder any more: each ingestion first puts back, from the reason files, the audit rows of
+any refusal the warehouse does not record (``restore_quarantine_audit``).
+"""
 
 import hashlib
+import logging
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,6 +19,12 @@ from pathlib import Path
 import duckdb
 
 from dagster_project import settings
+from dagster_project.ingest.quarantine_records import (
+    REASON_SUFFIX,
+    Refusal,
+    read_reason_file,
+    write_reason_file,
+)
 from dagster_project.warehouse import transaction
 
 WITHDRAWN_FILES = "audit.withdrawn_files"
@@ -137,30 +151,63 @@ def quarantine_file(
     target = folder / source.name
     if target.exists():
         target = folder / f"{source.stem}.{sha256[:12]}{source.suffix}"
+    refusal = Refusal(file_name, kind, sha256, reason, target, at)
     with transaction(conn):
-        record_file(
-            conn,
-            file_name=file_name,
-            kind=kind,
-            sha256=sha256,
-            status="quarantined",
-            message=reason,
-            at=at,
-        )
-        conn.execute(
-            "INSERT INTO audit.quarantined_files (file_name, kind, sha256, reason, "
-            "quarantine_path, quarantined_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [file_name, kind, sha256, reason, str(target), at],
-        )
+        insert_refusal(conn, refusal)
         folder.mkdir(parents=True, exist_ok=True)
         shutil.move(source, target)
-        target.with_name(target.name + ".reason.txt").write_text(
-            f"File: {file_name}\n"
-            f"SHA-256: {sha256}\n"
-            f"Refused: {at.isoformat(sep=' ', timespec='seconds')}\n"
-            f"Reason: {reason}\n\n"
-            "Nothing in this file was loaded. It was moved here from the landing folder;\n"
-            "once the problem is fixed, drop the corrected file into the landing folder.\n",
-            encoding="utf-8",
-        )
+        write_reason_file(refusal)
     return target
+
+
+def insert_refusal(conn: duckdb.DuckDBPyConnection, refusal: Refusal) -> None:
+    """The refusal's rows in audit.loaded_files and audit.quarantined_files."""
+    record_file(
+        conn,
+        file_name=refusal.file_name,
+        kind=refusal.kind,
+        sha256=refusal.sha256,
+        status="quarantined",
+        message=refusal.reason,
+        at=refusal.at,
+    )
+    conn.execute(
+        "INSERT INTO audit.quarantined_files (file_name, kind, sha256, reason, "
+        "quarantine_path, quarantined_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            refusal.file_name,
+            refusal.kind,
+            refusal.sha256,
+            refusal.reason,
+            str(refusal.quarantine_path),
+            refusal.at,
+        ],
+    )
+
+
+def restore_quarantine_audit(
+    conn: duckdb.DuckDBPyConnection, quarantine: Path, log: logging.Logger
+) -> int:
+    """Insert the audit rows of every reason file under ``quarantine`` that
+    audit.quarantined_files does not record (same file, kind and bytes); returns how many."""
+    recorded = set(
+        conn.execute("SELECT file_name, kind, sha256 FROM audit.quarantined_files").fetchall()
+    )
+    refusals = []
+    for path in sorted(quarantine.glob(f"*/*{REASON_SUFFIX}")):
+        try:
+            refusal = read_reason_file(path)
+        except (ValueError, UnicodeDecodeError) as error:
+            log.warning(f"{error}; its refusal is not in audit.quarantined_files")
+            continue
+        if (refusal.file_name, refusal.kind, refusal.sha256) not in recorded:
+            refusals.append(refusal)
+    with transaction(conn):
+        for refusal in refusals:
+            insert_refusal(conn, refusal)
+    if refusals:
+        log.info(
+            f"Put back the audit rows of {len(refusals)} quarantined file(s) from their reason "
+            f"files in {quarantine}"
+        )
+    return len(refusals)

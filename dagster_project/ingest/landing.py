@@ -29,6 +29,7 @@ from dagster_project.ingest.audit import (
     quarantine_file,
     record_file,
     record_rejections,
+    restore_quarantine_audit,
 )
 from dagster_project.ingest.contracts import CALLS, CONTACTS, SCHOOL_LINKS, SCHOOLS, Contract
 from dagster_project.ingest.headers import KindAliases, header_key, load_aliases, map_headers
@@ -127,6 +128,7 @@ def _schools_or_links(header: Sequence[str]) -> Contract:
 def _prepare(conn: duckdb.DuckDBPyConnection, log: logging.Logger) -> _Run:
     ensure_tables(conn)
     key = check_key_binding(conn)
+    restore_quarantine_audit(conn, settings.quarantine_dir(), log)
     register_sql_functions(conn)
     return _Run(conn, load_aliases(), load_limits(), key_pads(key), log, resend_modes())
 

@@ -3,17 +3,17 @@
 DuckDB reads UTF-8 (its encodings and excel extensions are not available), so a file with
 a byte order mark (UTF-8 or UTF-16) or in Windows-1252 is transcoded, and the first sheet
 of an .xlsx workbook is written out as CSV (read by calamine, about ten times openpyxl's
-speed), into a private temporary folder removed after loading. The delimiter (comma,
-semicolon, tab or pipe) is found by DuckDB's CSV sniffer. A CSV that is not text (a control
-character on its header line, or on every line below it) is refused as binary data; one on
-some lines only is a damaged record, left for scanning to reject.
+speed), into a private scratch folder of the data folder (``scratch.py``) removed after
+loading. The delimiter (comma, semicolon, tab or pipe) is found by DuckDB's CSV sniffer. A
+CSV that is not text (a control character on its header line, or on every line below it) is
+refused as binary data; one on some lines only is a damaged record, left for scanning to
+reject.
 """
 
 import codecs
 import csv
 import io
 import re
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 from python_calamine import CalamineWorkbook
+
+from dagster_project.scratch import scratch_space
 
 ACCEPTED_SUFFIXES = (".csv", ".xlsx")
 DELIMITERS = (",", ";", "\t", "|")
@@ -80,11 +82,12 @@ def readable_csv(
         )
     if not content.strip():
         raise FileRefused("the file is empty. " + _RE_EXPORT)
-    with tempfile.TemporaryDirectory(prefix="mash-ingest-") as temp_dir:
+    # The copy holds the file's personal data: in the data folder's private scratch space.
+    with scratch_space(prefix="ingest-") as folder:
         if suffix == ".xlsx":
-            yield _xlsx_as_csv(content, Path(temp_dir) / "first_sheet.csv", is_header)
+            yield _xlsx_as_csv(content, folder / "first_sheet.csv", is_header)
         else:
-            yield _csv_as_utf8(source, content, Path(temp_dir) / "utf8.csv")
+            yield _csv_as_utf8(source, content, folder / "utf8.csv")
 
 
 def _csv_as_utf8(source: Path, content: bytes, target: Path) -> ReadableCsv:

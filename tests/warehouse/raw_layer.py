@@ -10,12 +10,12 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.council import load_profile
+from dagster_project.council_tables import write_council_tables
 from dagster_project.ingest.audit import record_file
 from dagster_project.ingest.load_ids import next_load_id
 from dagster_project.ingest.raw_tables import ensure_tables
 from dagster_project.ingest.resend import INCREMENT, RESENT_KINDS
-from dagster_project.council import load_profile
-from dagster_project.council_tables import write_council_tables
 from dagster_project.matching.referrer_keys import referrer_key, write_contact_referrers
 
 #: The pseudonymisation key these tables are hashed with.
