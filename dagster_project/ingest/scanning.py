@@ -17,7 +17,6 @@ refuses, and the copy is read again: that line is rejected and the lines after i
 as records. A file in which nothing can be read is refused whole.
 """
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from dagster_project.ingest.contracts import Column, Contract
 from dagster_project.ingest.headers import HeaderMap
 from dagster_project.ingest.pseudonyms import trimmed_sql
 from dagster_project.ingest.reading import CONTROL_CHARACTERS_PATTERN, FileRefused, ReadableCsv
+from dagster_project.scratch import scratch_space
 from dagster_project.warehouse import quoted, sql_string
 
 #: Each contract column's staged columns as (name, SQL) from the SQL of its trimmed text.
@@ -99,7 +99,8 @@ def stage_file(
                coalesce({", ".join(file_columns)}) IS NULL AS is_blank
         FROM {read}
     """
-    with tempfile.TemporaryDirectory(prefix="mash-scan-") as temp_dir:
+    # The repaired copy holds the file's personal data: in the data folder's scratch space.
+    with scratch_space(prefix="scan-") as temp_dir:
         repairs = _QuoteRepairs(
             readable.path,
             Path(temp_dir) / "quotes_repaired.csv",
