@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from dagster_project import settings
+from dagster_project.council import load_profile
 from mash_demo.generate import write_demo_extracts
 
 SEEDS = settings.DBT_PROJECT_DIR / "seeds"
@@ -90,6 +91,8 @@ class SeedMaps:
     def __init__(self) -> None:
         aliases = pd.read_csv(SEEDS / "referrer_type_aliases.csv", dtype=str)
         self.type_alias = dict(zip(aliases["alias_key"], aliases["cin_code"], strict=True))
+        # The council's own words for referrer types, from its profile (as staging reads them).
+        self.type_alias |= {alias_key(name): code for name, code in load_profile().referrer_types}
         sources = pd.read_csv(SEEDS / "cin_referral_sources.csv", dtype=str)
         self.cin_type = dict(zip(sources["cin_code"], sources["agency_type"], strict=True))
         self.cin_in_scope = dict(

@@ -77,7 +77,7 @@ def test_a_warehouse_dbt_creates_is_in_that_version(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     run_dbt(
-        ["build", "--select", "resource_type:seed", "--quiet"],
+        ["build", "--select", "resource_type:seed", "--indirect-selection", "cautious", "--quiet"],
         data,
         tmp_path / "dbt-target",
         check=True,
