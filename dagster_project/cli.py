@@ -13,6 +13,7 @@ import click
 from dagster_project import settings
 from dagster_project.analyst import query, shell
 from dagster_project.key_rotation import rotate_key_command
+from dagster_project.landing_settle import QuietSecondsInvalid
 from dagster_project.storage_faults import (
     DamagedWarehouse,
     DiskFull,
@@ -36,13 +37,13 @@ def _plugins(group: str) -> list[click.Command]:
 
 
 class _MashGroup(click.Group):
-    """A damaged warehouse and a full disk end a command with
-    their message, not a traceback."""
+    """A damaged warehouse, a full disk and a setting out of range end a command with their
+    message, not a traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except DamagedWarehouse as error:
+        except (DamagedWarehouse, QuietSecondsInvalid) as error:
             raise click.ClickException(str(error)) from error
         except click.ClickException:
             raise

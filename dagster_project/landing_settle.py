@@ -26,9 +26,23 @@ LANDING_QUIET_SECONDS = 60
 Snapshot = dict[str, tuple[int, int]]
 
 
+class QuietSecondsInvalid(ValueError):
+    """``MASH_LANDING_QUIET_SECONDS`` is not a number of seconds."""
+
+
 def quiet_seconds() -> float:
     """How long the newest pending file must be left alone before a batch counts as settled."""
-    return float(os.environ.get(QUIET_SECONDS_ENV) or LANDING_QUIET_SECONDS)
+    setting = os.environ.get(QUIET_SECONDS_ENV) or str(LANDING_QUIET_SECONDS)
+    try:
+        seconds = float(setting)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise QuietSecondsInvalid(
+            f"{QUIET_SECONDS_ENV} is {setting!r}: it must be a number of seconds, 0 or more "
+            f"(unset, it is {LANDING_QUIET_SECONDS})."
+        )
+    return seconds
 
 
 class WarehouseBusy(Exception):
@@ -77,19 +91,34 @@ def unsettled(pending: Snapshot, previous: Snapshot | None, now: float, quiet: f
     return None
 
 
+def _recent(landing_dir: Path, previous: Snapshot, now: float, quiet: float) -> Snapshot:
+    """The landing files written in the quiet period or pending at the previous look: files
+    left alone for the quiet period, and not pending before, have settled whether loaded or
+    not, so only the others need reading to see if they were loaded."""
+    return {
+        name: signature
+        for name, signature in landing_snapshot(landing_dir).items()
+        if name in previous or now - signature[1] / 1e9 < quiet
+    }
+
+
+def being_written(landing_dir: Path, warehouse: Path) -> list[str]:
+    """The landing files, not yet loaded, written within the quiet period (at one look)."""
+    recent = _recent(landing_dir, {}, time.time(), quiet_seconds())
+    try:
+        loaded = already_loaded(warehouse, landing_dir, recent)
+    except WarehouseBusy:
+        loaded = set()
+    return sorted(set(recent) - loaded)
+
+
 def wait_until_settled(landing_dir: Path, warehouse: Path, echo: Callable[[str], None]) -> None:
     """Return once every landing file not yet loaded has settled, saying why it waits."""
     quiet = quiet_seconds()
     previous: Snapshot = {}
     while True:
         now = time.time()
-        # Files left alone for the quiet period, and not pending before, have settled
-        # whether loaded or not: only the others are read to see if they were loaded.
-        recent = {
-            name: signature
-            for name, signature in landing_snapshot(landing_dir).items()
-            if name in previous or now - signature[1] / 1e9 < quiet
-        }
+        recent = _recent(landing_dir, previous, now, quiet)
         try:
             loaded = already_loaded(warehouse, landing_dir, recent)
         except WarehouseBusy:

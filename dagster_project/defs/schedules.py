@@ -1,7 +1,9 @@
 """The nightly refresh at 02:00 UK time.
 
 02:00 exists exactly once on both clock-change days in Europe/London (the clocks move at
-01:00 GMT), so the run neither skips nor repeats around daylight saving.
+01:00 GMT), so the run neither skips nor repeats around daylight saving. A landing file still
+being written at 02:00 (``landing_settle``) skips the night: the landing sensor starts the run
+once it has settled, so no half-written file is loaded.
 """
 
 from dagster import (
@@ -14,6 +16,7 @@ from dagster import (
 
 from dagster_project import night_inputs, settings
 from dagster_project.defs.jobs import refresh_warehouse_job
+from dagster_project.landing_settle import being_written
 
 NIGHTLY_SCHEDULE_NAME = "nightly_refresh"
 
@@ -31,6 +34,12 @@ NIGHTLY_SCHEDULE_NAME = "nightly_refresh"
     ),
 )
 def nightly_refresh(context: ScheduleEvaluationContext) -> RunRequest | SkipReason:
+    writing = being_written(settings.landing_dir(), settings.warehouse_path())
+    if writing:
+        return SkipReason(
+            f"Landing files still being written ({', '.join(writing)}): the landing sensor "
+            "starts the run once they have settled."
+        )
     current = night_inputs.fingerprint()
     reason = night_inputs.skip_if_unchanged(settings.warehouse_path(), current)
     if reason:

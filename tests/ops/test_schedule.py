@@ -1,14 +1,22 @@
-"""The nightly schedule runs the whole graph at 02:00 UK time, summer and winter."""
+"""The nightly schedule runs the whole graph at 02:00 UK time, summer and winter, and skips
+a night while a landing file is still being written (the landing sensor takes over)."""
 
+import os
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from itertools import islice
+from pathlib import Path
 
 from dagster import build_schedule_context
 from dagster._utils.schedules import cron_string_iterator
 
+from dagster_project import settings
 from dagster_project.definitions import defs as load_definitions
 from dagster_project.defs.jobs import REFRESH_JOB_NAME
 from dagster_project.defs.schedules import nightly_refresh
+from dagster_project.landing_settle import QUIET_SECONDS_ENV
 
 
 def _next_ticks_utc(start: datetime, count: int) -> list[datetime]:
@@ -39,3 +47,45 @@ def test_a_tick_requests_the_whole_graph():
     job = defs.resolve_job_def(REFRESH_JOB_NAME)
     materializable = defs.resolve_asset_graph().materializable_asset_keys
     assert set(job.asset_layer.selected_asset_keys) == set(materializable)
+
+
+def _drop(data_dir, name: str, written_seconds_ago: float) -> None:
+    path = data_dir / "landing" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("contact_id\nC1\n")
+    written = time.time() - written_seconds_ago
+    os.utime(path, (written, written))
+
+
+def test_a_night_skips_while_a_landing_file_is_being_written(data_dir, monkeypatch):
+    monkeypatch.setenv(QUIET_SECONDS_ENV, "60")
+    _drop(data_dir, "contacts/settled.csv", written_seconds_ago=600)
+    _drop(data_dir, "contacts/still_copying.csv", written_seconds_ago=2)
+
+    [reason] = nightly_refresh.evaluate_tick(build_schedule_context()).skip_message.splitlines()
+
+    assert "Landing files still being written (contacts/still_copying.csv)" in reason
+    assert "the landing sensor starts the run once they have settled" in reason
+
+    _drop(data_dir, "contacts/still_copying.csv", written_seconds_ago=600)
+    assert nightly_refresh.evaluate_tick(build_schedule_context()).run_requests
+
+
+def test_a_quiet_period_that_is_not_a_number_ends_mash_run_in_one_error(data_dir):
+    _drop(data_dir, "contacts/settled.csv", written_seconds_ago=600)
+    environment = {**os.environ, settings.DATA_DIR_ENV: str(data_dir), QUIET_SECONDS_ENV: "soon"}
+
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "mash"), "run"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert run.stderr.strip() == (
+        f"Error: {QUIET_SECONDS_ENV} is 'soon': it must be a number of seconds, 0 or more "
+        "(unset, it is 60)."
+    )
